@@ -1,0 +1,106 @@
+"""Per-request resolution state: the request, the provider cache and pending cleanups."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, Callable, Generator
+from typing import Any
+
+from schooner.concurrency import run_sync
+from schooner.http.request import Request
+from schooner.types import Receive, Scope
+
+
+class RequestContext:
+    """Everything resolved for one request, created by the route and dropped after it.
+
+    Attributes:
+        cache: provider → value, so a request-scoped provider runs once per request.
+        cleanups: generators whose code after ``yield`` still has to run.
+    """
+
+    __slots__ = ("_request", "cache", "cleanups", "max_body_size", "max_upload_size", "receive", "scope")
+
+    def __init__(
+        self, scope: Scope, receive: Receive, *, max_body_size: int, max_upload_size: int
+    ) -> None:
+        self.scope = scope
+        self.receive = receive
+        self.max_body_size = max_body_size
+        self.max_upload_size = max_upload_size
+        self.cache: dict[Callable[..., Any], Any] = {}
+        self.cleanups: list[Generator[Any, None, None] | AsyncGenerator[Any, None]] = []
+        self._request: Request | None = None
+
+    @property
+    def request(self) -> Request:
+        """The request, created on first use with this route's body limits."""
+        if self._request is None:
+            self._request = Request(
+                self.scope,
+                self.receive,
+                max_body_size=self.max_body_size,
+                max_upload_size=self.max_upload_size,
+            )
+        return self._request
+
+    async def finish(self, exc: BaseException | None) -> None:
+        """Run generator cleanups in reverse order; ``exc`` is thrown into each generator.
+
+        A cleanup that raises does not stop the others; the first such error is re-raised
+        after all have run (unless ``exc`` is already propagating).
+        """
+        error: BaseException | None = None
+        while self.cleanups:
+            gen = self.cleanups.pop()
+            try:
+                if isinstance(gen, AsyncGenerator):
+                    await _close_async(gen, exc)
+                else:
+                    await run_sync(_close_sync, gen, exc)
+            except BaseException as cleanup_error:
+                if cleanup_error is not exc and error is None:
+                    error = cleanup_error
+        if self._request is not None:
+            await self._request.close()
+        if error is not None and exc is None:
+            raise error
+
+
+async def _close_async(gen: AsyncGenerator[Any, None], exc: BaseException | None) -> None:
+    if exc is None:
+        try:
+            await gen.__anext__()
+        except StopAsyncIteration:
+            return
+        await gen.aclose()
+        raise RuntimeError(f"Provider {getattr(gen, '__qualname__', gen)} yielded more than once.")
+    try:
+        await gen.athrow(exc)
+    except StopAsyncIteration:
+        return
+    except BaseException as raised:
+        if raised is exc:
+            return
+        raise
+    await gen.aclose()
+    raise RuntimeError(f"Provider {getattr(gen, '__qualname__', gen)} yielded more than once.")
+
+
+def _close_sync(gen: Generator[Any, None, None], exc: BaseException | None) -> None:
+    if exc is None:
+        try:
+            next(gen)
+        except StopIteration:
+            return
+        gen.close()
+        raise RuntimeError(f"Provider {getattr(gen, '__qualname__', gen)} yielded more than once.")
+    try:
+        gen.throw(exc)
+    except StopIteration:
+        return
+    except BaseException as raised:
+        if raised is exc:
+            return
+        raise
+    gen.close()
+    raise RuntimeError(f"Provider {getattr(gen, '__qualname__', gen)} yielded more than once.")

@@ -1,0 +1,294 @@
+"""The HTTP request a handler receives: URL parts, headers, cookies and a lazily read body."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+import msgspec
+
+from schooner.datastructures import URL, Headers, QueryParams, State
+from schooner.exceptions import BadRequest, HTTPException, PayloadTooLarge
+from schooner.http._sansio.query import DecodeError, parse_query_string
+from schooner.http.cookies import parse_cookie_header
+from schooner.types import Message, Receive, Scope
+
+if TYPE_CHECKING:
+    from schooner.datastructures import FormData
+
+DEFAULT_MAX_BODY_SIZE = 1024 * 1024
+DEFAULT_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+
+
+class ClientDisconnect(Exception):
+    """The client closed the connection while the body was being read."""
+
+
+async def _empty_receive() -> Message:
+    raise RuntimeError("This Request has no receive channel; its body cannot be read.")
+
+
+class Request:
+    """One HTTP request.
+
+    Cheap to create: the query string, headers, cookies and body are parsed only when
+    first asked for, and then cached. Reading the body enforces the size limits: a
+    ``Content-Length`` over the limit is refused before anything is read, and a streamed
+    body is counted as it arrives, so memory never holds more than the limit.
+
+    Args:
+        scope: the ASGI HTTP scope.
+        receive: the ASGI receive channel (for the body).
+        max_body_size: limit for ``body()``, ``json()`` and urlencoded ``form()``.
+        max_upload_size: limit for ``stream()`` and multipart ``form()``.
+    """
+
+    __slots__ = (
+        "_body",
+        "_cookies",
+        "_form",
+        "_headers",
+        "_json",
+        "_query",
+        "_receive",
+        "_stream_consumed",
+        "max_body_size",
+        "max_upload_size",
+        "scope",
+    )
+
+    def __init__(
+        self,
+        scope: Scope,
+        receive: Receive = _empty_receive,
+        *,
+        max_body_size: int = DEFAULT_MAX_BODY_SIZE,
+        max_upload_size: int = DEFAULT_MAX_UPLOAD_SIZE,
+    ) -> None:
+        self.scope = scope
+        self._receive = receive
+        self.max_body_size = max_body_size
+        self.max_upload_size = max_upload_size
+        self._body: bytes | None = None
+        self._json: Any = _UNSET
+        self._form: FormData | None = None
+        self._headers: Headers | None = None
+        self._query: QueryParams | None = None
+        self._cookies: dict[str, str] | None = None
+        self._stream_consumed = False
+
+    # -- URL parts -------------------------------------------------------------------------
+
+    @property
+    def method(self) -> str:
+        """The HTTP method in upper case."""
+        return str(self.scope["method"])
+
+    @property
+    def url(self) -> URL:
+        """The full URL the client asked for."""
+        return URL.from_scope(self.scope)
+
+    @property
+    def path(self) -> str:
+        """The decoded path relative to the app's mount point."""
+        return str(self.scope["path"])
+
+    @property
+    def path_params(self) -> dict[str, Any]:
+        """Parameters matched from the route template, already converted."""
+        params: dict[str, Any] = self.scope.get("path_params", {})
+        return params
+
+    @property
+    def query_params(self) -> QueryParams:
+        """The decoded query string, multi-valued.
+
+        Raises:
+            BadRequest: the query has invalid percent-encoding or is not UTF-8.
+        """
+        if self._query is None:
+            try:
+                self._query = QueryParams(parse_query_string(self.scope.get("query_string", b"")))
+            except DecodeError as exc:
+                raise BadRequest(detail=f"Malformed query string: {exc}.")
+        return self._query
+
+    @property
+    def headers(self) -> Headers:
+        """Request headers (case-insensitive, multi-valued)."""
+        if self._headers is None:
+            self._headers = Headers(raw=self.scope["headers"])
+        return self._headers
+
+    @property
+    def cookies(self) -> dict[str, str]:
+        """Cookies sent by the client (the first one wins when a name repeats)."""
+        if self._cookies is None:
+            header = "; ".join(self.headers.getlist("cookie"))
+            self._cookies = parse_cookie_header(header) if header else {}
+        return self._cookies
+
+    @property
+    def client(self) -> tuple[str, int] | None:
+        """The client's ``(host, port)`` as the server saw it, or ``None`` when unknown."""
+        client = self.scope.get("client")
+        return (str(client[0]), int(client[1])) if client else None
+
+    @property
+    def state(self) -> State:
+        """Per-request state, seeded from what the app's lifespan yielded."""
+        return State(self.scope.setdefault("state", {}))
+
+    @property
+    def content_type(self) -> str:
+        """The ``Content-Type`` header, or ``""``."""
+        return self.headers.get("content-type", "")
+
+    def url_for(self, name: str, /, **params: Any) -> str:
+        """Build the path of a named route, including the app's mount prefix (root path).
+
+        Raises:
+            LookupError: no route has that name.
+        """
+        app = self.scope.get("app")
+        if app is None or not hasattr(app, "url_path_for"):
+            raise RuntimeError("url_for needs a request that went through a Schooner App.")
+        path: str = app.url_path_for(name, **params)
+        return str(self.scope.get("root_path", "")) + path
+
+    # -- body ------------------------------------------------------------------------------
+
+    def _check_length(self, limit: int) -> None:
+        declared = self.headers.get("content-length")
+        if declared is not None:
+            try:
+                length = int(declared)
+            except ValueError:
+                raise BadRequest(detail="The Content-Length header is not a number.")
+            if length > limit:
+                raise _too_large(limit)
+
+    async def stream(self) -> AsyncIterator[bytes]:
+        """Yield the body in chunks as they arrive, without keeping them.
+
+        Limited by ``max_upload_size``. If the body was already read, yields it once.
+
+        Raises:
+            PayloadTooLarge: the body is larger than the limit.
+            ClientDisconnect: the client went away mid-body.
+        """
+        if self._body is not None:
+            yield self._body
+            return
+        if self._stream_consumed:
+            raise RuntimeError("The request body was already streamed and cannot be read again.")
+        async for chunk in self._chunks(self.max_upload_size):
+            yield chunk
+
+    async def _chunks(self, limit: int) -> AsyncIterator[bytes]:
+        self._check_length(limit)
+        self._stream_consumed = True
+        received = 0
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.request":
+                chunk = message.get("body", b"")
+                received += len(chunk)
+                if received > limit:
+                    raise _too_large(limit)
+                if chunk:
+                    yield chunk
+                if not message.get("more_body", False):
+                    return
+            elif message["type"] == "http.disconnect":
+                raise ClientDisconnect()
+
+    async def body(self) -> bytes:
+        """Read the whole body (at most ``max_body_size`` bytes) and cache it.
+
+        Raises:
+            PayloadTooLarge: the body is larger than ``max_body_size``.
+        """
+        if self._body is None:
+            if self._stream_consumed:
+                raise RuntimeError("The request body was already streamed and cannot be read again.")
+            self._body = b"".join([chunk async for chunk in self._chunks(self.max_body_size)])
+        return self._body
+
+    async def json(self) -> Any:
+        """Decode the body as JSON (cached).
+
+        Raises:
+            BadRequest: the body is empty or not valid JSON.
+        """
+        if self._json is _UNSET:
+            body = await self.body()
+            if not body:
+                raise BadRequest(detail="Expected a JSON body, but the request body is empty.")
+            try:
+                self._json = msgspec.json.decode(body)
+            except msgspec.DecodeError as exc:
+                raise BadRequest(detail=f"Malformed JSON body: {exc}.")
+        return self._json
+
+    async def form(self) -> FormData:
+        """Parse an urlencoded or multipart form (cached); files become ``UploadFile``.
+
+        Urlencoded forms are limited by ``max_body_size``, multipart ones by
+        ``max_upload_size``; uploads are spooled to disk above 1 MiB.
+
+        Raises:
+            BadRequest: the form is malformed.
+            HTTPException: 415 when the content type is not a form.
+        """
+        if self._form is None:
+            from schooner.http._forms import parse_form
+
+            content_type = self.content_type
+            if self._body is not None:
+                chunks = _replay(self._body)
+            else:
+                multipart = content_type.lower().startswith("multipart/")
+                limit = self.max_upload_size if multipart else self.max_body_size
+                chunks = self._chunks(limit)
+            self._form = await parse_form(content_type, chunks)
+        return self._form
+
+    async def close(self) -> None:
+        """Close uploaded files held by a parsed form."""
+        if self._form is not None:
+            await self._form.close()
+
+    def replay_receive(self) -> Receive:
+        """Return a receive channel for an inner app: replays the body if it was read here."""
+        body = self._body
+        if body is None:
+            return self._receive
+        sent = False
+        receive = self._receive
+
+        async def replay() -> Message:
+            nonlocal sent
+            if not sent:
+                sent = True
+                return {"type": "http.request", "body": body, "more_body": False}
+            return await receive()
+
+        return replay
+
+    def __repr__(self) -> str:
+        return f"<Request {self.scope.get('method')} {self.scope.get('path')}>"
+
+
+_UNSET: Any = object()
+
+
+async def _replay(body: bytes) -> AsyncIterator[bytes]:
+    yield body
+
+
+def _too_large(limit: int) -> HTTPException:
+    return PayloadTooLarge(
+        detail=f"The request body is larger than the limit of {limit} bytes for this route."
+    )

@@ -1,0 +1,190 @@
+"""The two built-in error layers.
+
+``ServerErrorMiddleware`` is always the outermost layer: an exception nothing else handled
+becomes a 500 problem response (no internal details in production; a debug page in
+development) and is logged with the request id. ``ExceptionMiddleware`` sits just outside
+the router: it turns ``HTTPException`` and exceptions with a registered handler into
+responses, so the user's middleware sees responses for them.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import re
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeAlias
+
+from schooner.concurrency import run_sync
+from schooner.exceptions import HTTPException
+from schooner.http.request import Request
+from schooner.http.response import ProblemResponse, Response
+from schooner.middleware._debug import debug_response
+from schooner.types import ASGIApp, Message, Receive, Scope, Send
+
+logger = logging.getLogger("schooner.error")
+
+ExceptionHandler: TypeAlias = Callable[[Request, Any], Awaitable[Response] | Response]
+"""``(request, exc) -> Response``, sync or async."""
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def request_id_of(scope: Scope) -> str:
+    """Return the request id: one set by middleware, a valid ``X-Request-ID``, or a new one."""
+    existing: object = scope.get("request_id")
+    if isinstance(existing, str):
+        return existing
+    for name, value in scope.get("headers", ()):
+        if name == b"x-request-id":
+            text = bytes(value).decode("latin-1")
+            if _REQUEST_ID.match(text):
+                scope["request_id"] = text
+                return text
+    new = uuid.uuid4().hex
+    scope["request_id"] = new
+    return new
+
+
+def problem_response(exc: HTTPException) -> Response:
+    """Render an ``HTTPException`` as ``application/problem+json`` (RFC 9457)."""
+    return ProblemResponse(exc.to_problem(), status_code=exc.status_code, headers=exc.headers)
+
+
+class ExceptionMiddleware:
+    """Turns handled exceptions into responses; the most specific registered type wins.
+
+    Args:
+        app: the inner app (the router).
+        handlers: exception type → handler; ``HTTPException`` has a default handler.
+    """
+
+    def __init__(
+        self, app: ASGIApp, handlers: Mapping[type[BaseException] | int, ExceptionHandler]
+    ) -> None:
+        self.app = app
+        self.handlers = {k: v for k, v in handlers.items() if isinstance(k, type)}
+        self.status_handlers = {k: v for k, v in handlers.items() if isinstance(k, int)}
+
+    def lookup(self, exc: BaseException) -> ExceptionHandler | None:
+        """Return the handler for ``exc``.
+
+        For an ``HTTPException``, a handler registered for its status code wins; otherwise
+        the handler of the nearest class in the exception's MRO, or ``None``.
+        """
+        if isinstance(exc, HTTPException):
+            by_status = self.status_handlers.get(exc.status_code)
+            if by_status is not None:
+                return by_status
+        for cls in type(exc).__mro__:
+            handler = self.handlers.get(cls)
+            if handler is not None:
+                return handler
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] not in ("http", "websocket"):
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            handler = self.lookup(exc)
+            if handler is None and isinstance(exc, HTTPException):
+                handler = _http_exception_handler
+            if handler is None or started or scope["type"] != "http":
+                raise
+            response = await call_handler(handler, Request(scope, receive), exc)
+            await response(scope, receive, send)
+
+
+def _http_exception_handler(request: Request, exc: HTTPException) -> Response:
+    return problem_response(exc)
+
+
+class ServerErrorMiddleware:
+    """The outermost layer: turns any unhandled exception into a 500.
+
+    The exception is logged (logger ``schooner.error``) with the request id, which is also
+    returned in the problem document and the ``X-Request-ID`` header so a user's report can
+    be matched with the log. Then the exception is re-raised for the server to see.
+
+    Args:
+        app: the whole middleware stack.
+        debug: show a traceback page (HTML for browsers, JSON for API clients).
+        handler: an optional handler registered for ``Exception`` or 500.
+    """
+
+    def __init__(self, app: ASGIApp, *, debug: bool, handler: ExceptionHandler | None = None) -> None:
+        self.app = app
+        self.debug = debug
+        self.handler = handler
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def tracking_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, receive, tracking_send)
+        except Exception as exc:
+            request_id = request_id_of(scope)
+            logger.exception(
+                "Unhandled %s in %s %s (request id %s)",
+                type(exc).__name__,
+                scope.get("method"),
+                scope.get("path"),
+                request_id,
+            )
+            if not started:
+                response = await self._error_response(scope, receive, exc, request_id)
+                response.headers["x-request-id"] = request_id
+                await response(scope, receive, send)
+            raise
+
+    async def _error_response(
+        self, scope: Scope, receive: Receive, exc: Exception, request_id: str
+    ) -> Response:
+        if self.debug:
+            return debug_response(scope, exc, request_id)
+        if self.handler is not None:
+            try:
+                return await call_handler(self.handler, Request(scope, receive), exc)
+            except Exception:
+                logger.exception("The 500 handler itself failed (request id %s)", request_id)
+        problem = HTTPException(
+            500,
+            detail="The server hit an unexpected error. Quote the request id when reporting it.",
+            extra={"request_id": request_id},
+        )
+        return problem_response(problem)
+
+
+async def call_handler(handler: ExceptionHandler, request: Request, exc: BaseException) -> Response:
+    """Call an exception handler: async ones directly, sync ones in the thread pool."""
+    if inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
+        getattr(handler, "__call__", None)  # noqa: B004
+    ):
+        result = handler(request, exc)
+    else:
+        result = await run_sync(handler, request, exc)
+    if inspect.isawaitable(result):
+        result = await result
+    if not isinstance(result, Response):
+        raise TypeError(f"Exception handler {handler!r} must return a Response, not {result!r}.")
+    return result

@@ -1,0 +1,98 @@
+"""The routing ASGI app: decode the path, find the route, answer 404/405/308/OPTIONS."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from schooner.exceptions import BadRequest, MethodNotAllowed, NotFound
+from schooner.http._sansio.query import DecodeError, decode_component
+from schooner.http.response import RedirectResponse, Response
+from schooner.routing._matcher import Matcher
+from schooner.types import Receive, Scope, Send
+
+TrailingSlash = Literal["redirect", "strict", "ignore"]
+
+
+def route_path(scope: Scope) -> str:
+    """The decoded path relative to ``root_path``.
+
+    The raw path is decoded strictly so bad percent-encoding or non-UTF-8 is a 400, not a
+    guess (servers decode leniently, replacing what they cannot read).
+
+    Raises:
+        BadRequest: the path is not valid percent-encoded UTF-8.
+    """
+    raw = scope.get("raw_path")
+    if raw and b"%" in raw:
+        try:
+            path = decode_component(raw.split(b"?", 1)[0])
+        except DecodeError as exc:
+            raise BadRequest(detail=f"Malformed request path: {exc}.")
+    else:
+        path = scope["path"]
+    root = scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :] or "/"
+    return str(path)
+
+
+class Dispatcher:
+    """Routes one request through a compiled :class:`Matcher`.
+
+    Args:
+        matcher: the compiled routes and mounts.
+        trailing_slash: ``"redirect"`` (308 to the declared form), ``"strict"`` (404) or
+            ``"ignore"`` (serve both forms).
+    """
+
+    def __init__(self, matcher: Matcher, *, trailing_slash: TrailingSlash) -> None:
+        self.matcher = matcher
+        self.trailing_slash = trailing_slash
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        path = route_path(scope)
+        found = self.matcher.match(path)
+        if found is None:
+            mount = self.matcher.match_mount(path)
+            if mount is not None:
+                prefix, app = mount
+                child = dict(scope)
+                child["root_path"] = scope.get("root_path", "") + prefix
+                await app(child, receive, send)
+                return
+            if scope["type"] == "http" and self.trailing_slash != "strict" and path != "/":
+                alternate = path[:-1] if path.endswith("/") else path + "/"
+                other = self.matcher.match(alternate)
+                if other is not None:
+                    if self.trailing_slash == "redirect":
+                        await self._redirect(scope, receive, send, alternate)
+                        return
+                    found = other
+            if found is None:
+                raise NotFound(detail=f"No route matches '{path}'.")
+        entry, params = found
+        scope["path_params"] = params
+        method = scope.get("method", "GET") if scope["type"] == "http" else "WEBSOCKET"
+        handler = entry.handlers.get(method)
+        if handler is None:
+            if method == "HEAD":
+                handler = entry.handlers.get("GET")
+            elif method == "OPTIONS":
+                await Response(
+                    status_code=204, headers={"allow": entry.allow}
+                )(scope, receive, send)
+                return
+            if handler is None:
+                raise MethodNotAllowed(
+                    entry.allow.split(", "),
+                    detail=f"{method} is not allowed on '{path}'.",
+                )
+        await handler(scope, receive, send)
+
+    async def _redirect(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        target = scope.get("root_path", "") + path
+        query = scope.get("query_string", b"")
+        if query:
+            target += "?" + query.decode("latin-1")
+        # 308 keeps the method and body (RFC 9110 §15.4.9), unlike 301.
+        await RedirectResponse(target, status_code=308)(scope, receive, send)
