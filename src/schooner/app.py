@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -11,7 +11,7 @@ from schooner.components import Component
 from schooner.config import Settings
 from schooner.datastructures import State
 from schooner.di._analysis import describe
-from schooner.di._injector import Injector
+from schooner.di._injector import Dependant, Injector, uses_websocket
 from schooner.di.markers import Scope as ProviderScope
 from schooner.exceptions import ImproperlyConfigured, RouteConflict
 from schooner.lifespan import Hook, Lifespan, LifespanFactory
@@ -21,8 +21,9 @@ from schooner.routing._dispatch import Dispatcher, TrailingSlash
 from schooner.routing._endpoint import make_endpoint
 from schooner.routing._matcher import Matcher
 from schooner.routing._path import CompiledPath, compile_path
+from schooner.routing._websocket import make_websocket_endpoint
 from schooner.routing.converters import DEFAULT_CONVERTERS, Converter, quote_param
-from schooner.routing.route import Mount
+from schooner.routing.route import WEBSOCKET, Mount, RouteOptions
 from schooner.routing.router import FlatRoute, Router, RouteRegistry
 from schooner.types import ASGIApp, Receive, Scope, Send
 
@@ -34,13 +35,31 @@ H = TypeVar("H", bound=Callable[..., Any])
 
 @dataclass(frozen=True, slots=True)
 class RouteInfo:
-    """One row of ``schooner routes``: what serves which method on which path."""
+    """One route or mount as built: what serves which method on which path.
+
+    Used by ``schooner routes`` and by tools that describe the app (OpenAPI).
+
+    Attributes:
+        methods: upper-case methods (``("WEBSOCKET",)`` for websocket routes, ``("*",)``
+            for mounts).
+        path: the full path template, e.g. ``/api/items/{item_id:int}``.
+        name: the route name for ``url_for``.
+        handler: ``module.qualname`` of the handler.
+        middleware: names of the router middleware around this route.
+        endpoint: the handler function itself (``None`` for mounts).
+        options: the decorator options (tags, summary, status_code…).
+        dependant: the parameter plan of the handler (``None`` for mounts): walk it with
+            ``schooner.di`` tools to find every parameter, including dependencies'.
+    """
 
     methods: tuple[str, ...]
     path: str
     name: str
     handler: str
     middleware: tuple[str, ...] = ()
+    endpoint: Callable[..., Any] | None = None
+    options: RouteOptions = field(default_factory=lambda: RouteOptions())
+    dependant: Dependant | None = None
 
 
 class App(RouteRegistry):
@@ -226,6 +245,11 @@ class App(RouteRegistry):
         """
         if self._stack is not None:
             return
+        # Start from scratch so that a build that failed (and was fixed) leaves nothing behind.
+        self._matcher = Matcher()
+        self._names = {}
+        self._routes = []
+        self._handler_info = {}
         self.settings.check()
         if self.debug and self.settings.environment == "production":
             raise ImproperlyConfigured(
@@ -265,14 +289,23 @@ class App(RouteRegistry):
             path_params=compiled.converters.keys(),
             dependencies=(*flat.dependencies, *options.get("dependencies", ())),
         )
-        endpoint = make_endpoint(
-            dependant,
-            self._injector,
-            status_code=options.get("status_code"),
-            headers=options.get("headers"),
-            max_body_size=options.get("max_body_size", self.settings.max_body_size),
-            max_upload_size=options.get("max_upload_size", self.settings.max_upload_size),
-        )
+        endpoint: ASGIApp
+        if WEBSOCKET in route.methods:
+            endpoint = make_websocket_endpoint(dependant, self._injector)
+        elif uses_websocket(dependant):
+            raise ImproperlyConfigured(
+                f"{describe(route.endpoint)} asks for a WebSocket but is an HTTP route; "
+                "declare it with @app.websocket(...)."
+            )
+        else:
+            endpoint = make_endpoint(
+                dependant,
+                self._injector,
+                status_code=options.get("status_code"),
+                headers=options.get("headers"),
+                max_body_size=options.get("max_body_size", self.settings.max_body_size),
+                max_upload_size=options.get("max_upload_size", self.settings.max_upload_size),
+            )
         router_middleware = [normalize(m) for m in flat.middleware]
         app = build_stack(endpoint, router_middleware)
         source = describe(route.endpoint)
@@ -293,6 +326,9 @@ class App(RouteRegistry):
             name,
             source,
             tuple(m.name for m in router_middleware),
+            route.endpoint,
+            options,
+            dependant,
         )
         self._routes.append(info)
         self._handler_info[id(app)] = info
@@ -412,4 +448,3 @@ def _existing_dir(directory: str | Path) -> Path:
     if not path.is_dir():
         raise ImproperlyConfigured(f"Folder {str(directory)!r} does not exist.")
     return path
-

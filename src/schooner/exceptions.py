@@ -78,7 +78,7 @@ class HTTPException(SchoonerError):
         headers: Mapping[str, str] | None = None,
         *,
         title: str | None = None,
-        type: str = "about:blank",  # noqa: A002 - the RFC 9457 member is called "type"
+        type: str = "about:blank",
         extra: Mapping[str, Any] | None = None,
     ) -> None:
         if status_code is not None:
@@ -92,7 +92,11 @@ class HTTPException(SchoonerError):
 
     def to_problem(self) -> dict[str, Any]:
         """Return the RFC 9457 problem document for this error."""
-        problem: dict[str, Any] = {"type": self.type, "title": self.title, "status": self.status_code}
+        problem: dict[str, Any] = {
+            "type": self.type,
+            "title": self.title,
+            "status": self.status_code,
+        }
         if self.detail is not None:
             problem["detail"] = self.detail
         problem.update(self.extra)
@@ -112,13 +116,28 @@ def _phrase(status_code: int) -> str:
         return "Error"
 
 
-class BadRequest(HTTPException):
+class _StatusError(HTTPException):
+    """An HTTP error whose status is fixed by its class: ``NotFound("No such user.")``."""
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        headers: Mapping[str, str] | None = None,
+        *,
+        title: str | None = None,
+        type: str = "about:blank",
+        extra: Mapping[str, Any] | None = None,
+    ) -> None:
+        super().__init__(None, detail, headers, title=title, type=type, extra=extra)
+
+
+class BadRequest(_StatusError):
     """400: the request is malformed (bad JSON, bad percent-encoding, bad form data)."""
 
     status_code = 400
 
 
-class NotFound(HTTPException):
+class NotFound(_StatusError):
     """404: no route matches the path."""
 
     status_code = 404
@@ -134,7 +153,7 @@ class MethodNotAllowed(HTTPException):
         super().__init__(detail=detail, headers={"Allow": ", ".join(self.allowed)})
 
 
-class PayloadTooLarge(HTTPException):
+class PayloadTooLarge(_StatusError):
     """413: the request body is larger than the configured limit."""
 
     status_code = 413

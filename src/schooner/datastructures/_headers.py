@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import overload
+from typing import TypeVar, overload
 
 from schooner.types import RawHeaders
+
+T = TypeVar("T")
 
 
 class Headers(Mapping[str, str]):
@@ -51,10 +53,10 @@ class Headers(Mapping[str, str]):
     @overload
     def get(self, key: str, /) -> str | None: ...
     @overload
-    def get(self, key: str, /, default: str) -> str: ...
+    def get(self, key: str, default: str, /) -> str: ...
     @overload
-    def get(self, key: str, /, default: None) -> str | None: ...
-    def get(self, key: str, /, default: str | None = None) -> str | None:
+    def get(self, key: str, default: T, /) -> str | T: ...
+    def get(self, key: str, default: object = None, /) -> object:
         """Return the first value of header ``key``, or ``default``."""
         name = key.lower().encode("latin-1")
         for k, v in self._raw:

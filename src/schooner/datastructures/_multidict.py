@@ -38,8 +38,15 @@ class MultiDict(Mapping[str, V], Generic[V]):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, MultiDict):
-            return sorted(self._list) == sorted(other._list)  # type: ignore[type-var]  # values are comparable in practice
+            # Equal when each key has the same values in the same order; keys may interleave.
+            return self._grouped() == other._grouped()
         return NotImplemented
+
+    def _grouped(self) -> dict[str, list[V]]:
+        grouped: dict[str, list[V]] = {}
+        for key, value in self._list:
+            grouped.setdefault(key, []).append(value)
+        return grouped
 
     __hash__ = None  # type: ignore[assignment]  # mutable-looking mapping, like dict
 

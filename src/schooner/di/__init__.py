@@ -4,7 +4,9 @@ A handler's parameters say what it needs; Schooner works out where each comes fr
 at startup, and supplies it per request::
 
     @app.get("/items")
-    async def items(db: Annotated[Db, Inject(get_db)], limit: Annotated[int, Query(le=100)] = 20): ...
+    async def items(
+        db: Annotated[Db, Inject(get_db)], limit: Annotated[int, Query(le=100)] = 20
+    ) -> list[Item]: ...
 
 Providers are plain or async functions, or (async) generators whose code after ``yield``
 runs once the response is sent. ``scope="request"`` values are made once per request and

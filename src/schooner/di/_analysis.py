@@ -14,6 +14,7 @@ import msgspec
 from schooner.di.markers import Body, Inject, Param
 from schooner.exceptions import ImproperlyConfigured
 from schooner.http.request import Request
+from schooner.websockets import WebSocket
 
 _SEQUENCE_ORIGINS = (list, tuple, set, frozenset)
 
@@ -51,7 +52,7 @@ def read_parameters(func: Callable[..., Any]) -> list[ParamInfo]:
             annotation that cannot be resolved.
     """
     # For a class provider, the parameters are those of its constructor.
-    hinted = getattr(func, "__init__")  if isinstance(func, type) else func  # noqa: B009 - mypy rejects attribute access on a type
+    hinted = getattr(func, "__init__") if isinstance(func, type) else func  # noqa: B009 - mypy rejects attribute access on a type
     try:
         hints = typing.get_type_hints(hinted, include_extras=True)
     except Exception as exc:
@@ -105,6 +106,11 @@ def is_sequence(annotation: Any) -> bool:
 def is_request_type(annotation: Any) -> bool:
     """Whether the parameter asks for the ``Request`` itself."""
     return isinstance(annotation, type) and issubclass(annotation, Request)
+
+
+def is_websocket_type(annotation: Any) -> bool:
+    """Whether the parameter asks for the ``WebSocket`` of a websocket route."""
+    return isinstance(annotation, type) and issubclass(annotation, WebSocket)
 
 
 def is_body_type(annotation: Any) -> bool:

@@ -8,6 +8,7 @@ from typing import Any
 from schooner.concurrency import run_sync
 from schooner.http.request import Request
 from schooner.types import Receive, Scope
+from schooner.websockets import WebSocket
 
 
 class RequestContext:
@@ -18,7 +19,16 @@ class RequestContext:
         cleanups: generators whose code after ``yield`` still has to run.
     """
 
-    __slots__ = ("_request", "cache", "cleanups", "max_body_size", "max_upload_size", "receive", "scope")
+    __slots__ = (
+        "_request",
+        "cache",
+        "cleanups",
+        "max_body_size",
+        "max_upload_size",
+        "receive",
+        "scope",
+        "websocket",
+    )
 
     def __init__(
         self, scope: Scope, receive: Receive, *, max_body_size: int, max_upload_size: int
@@ -30,6 +40,12 @@ class RequestContext:
         self.cache: dict[Callable[..., Any], Any] = {}
         self.cleanups: list[Generator[Any, None, None] | AsyncGenerator[Any, None]] = []
         self._request: Request | None = None
+        self.websocket: WebSocket | None = None
+
+    @property
+    def has_request(self) -> bool:
+        """Whether the ``Request`` was created (it may hold uploads to close)."""
+        return self._request is not None
 
     @property
     def request(self) -> Request:

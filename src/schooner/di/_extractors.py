@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import typing
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -36,10 +37,79 @@ def split_msgspec_error(message: str) -> tuple[str, list[str | int]]:
     return found.group("msg"), loc
 
 
+def collect_errors(
+    target: Any, data: Any, loc: list[str | int], *, strict: bool, dec_hook: Any = None
+) -> list[FieldError]:
+    """Validate ``data`` against ``target`` field by field to report *every* failure.
+
+    msgspec stops at the first error; this slower pass runs only after a failure, so a
+    client learns about all its mistakes at once. Objects (Structs, dataclasses,
+    TypedDicts) are walked; other values are converted as a whole.
+    """
+    try:
+        info = msgspec.inspect.type_info(target)
+    except (TypeError, ValueError):
+        info = None
+    object_types = (
+        msgspec.inspect.StructType | msgspec.inspect.DataclassType | msgspec.inspect.TypedDictType
+    )
+    if isinstance(info, object_types) and isinstance(data, dict):
+        try:
+            hints = typing.get_type_hints(target, include_extras=True)
+        except Exception:
+            hints = {}
+        errors: list[FieldError] = []
+        for field in info.fields:
+            name = field.encode_name
+            if name not in data:
+                if field.required:
+                    errors.append(
+                        {
+                            "loc": [*loc, name],
+                            "msg": "Field required",
+                            "type": "missing",
+                        }
+                    )
+                continue
+            annotation = hints.get(field.name, Any)
+            errors.extend(
+                collect_errors(
+                    annotation, data[name], [*loc, name], strict=strict, dec_hook=dec_hook
+                )
+            )
+        if errors:
+            return errors
+    elif isinstance(info, msgspec.inspect.ListType) and isinstance(data, list):
+        args = typing.get_args(strip_optional(target))
+        item_type = args[0] if args else Any
+        errors = []
+        for index, item in enumerate(data):
+            errors.extend(
+                collect_errors(item_type, item, [*loc, index], strict=strict, dec_hook=dec_hook)
+            )
+        if errors:
+            return errors
+    try:
+        msgspec.convert(data, target, strict=strict, dec_hook=dec_hook)
+    except msgspec.ValidationError as exc:
+        msg, inner = split_msgspec_error(str(exc))
+        return [{"loc": [*loc, *inner], "msg": msg, "type": "invalid"}]
+    return []
+
+
 class ValueExtractor:
     """Reads a path, query, header or cookie value and converts it with msgspec."""
 
-    __slots__ = ("default", "location", "multi", "name", "passthrough", "target", "wire_name")
+    __slots__ = (
+        "default",
+        "exact_type",
+        "location",
+        "multi",
+        "name",
+        "passthrough",
+        "target",
+        "wire_name",
+    )
 
     def __init__(self, info: ParamInfo, location: str) -> None:
         marker = info.marker if isinstance(info.marker, Param) else None
@@ -61,8 +131,11 @@ class ValueExtractor:
             if strip_optional(info.annotation) is not info.annotation:
                 target = target | None
         self.target = target
-        # Strings need no conversion; skipping msgspec here keeps the common case cheap.
-        self.passthrough = not constraints and strip_optional(target) in (str, Any)
+        # A value that already has the declared type (a str from the query string, an int a
+        # path converter made) needs no conversion; skipping msgspec keeps that case cheap.
+        base = strip_optional(target)
+        self.passthrough = not constraints and base is Any
+        self.exact_type: Any = base if not constraints and isinstance(base, type) else None
 
     def raw(self, ctx: RequestContext) -> Any:
         """Return the raw value(s) from the request, or ``MISSING``."""
@@ -91,7 +164,7 @@ class ValueExtractor:
                 {"loc": [self.location, self.wire_name], "msg": "Field required", "type": "missing"}
             )
             return MISSING
-        if self.passthrough and isinstance(raw, str):
+        if type(raw) is self.exact_type or (self.passthrough and isinstance(raw, str)):
             return raw
         try:
             return msgspec.convert(raw, self.target, strict=False)
@@ -143,7 +216,8 @@ class BodyExtractor:
             return self.decode(body)
         except msgspec.ValidationError as exc:
             msg, loc = split_msgspec_error(str(exc))
-            errors.append({"loc": ["body", *loc], "msg": msg, "type": "invalid"})
+            found = collect_errors(self.target, msgspec.json.decode(body), ["body"], strict=True)
+            errors.extend(found or [{"loc": ["body", *loc], "msg": msg, "type": "invalid"}])
         except msgspec.DecodeError as exc:
             raise BadRequest(detail=f"Malformed JSON body: {exc}.")
         except ValueError as exc:  # pydantic's ValidationError is a ValueError
@@ -170,7 +244,8 @@ class BodyExtractor:
             return msgspec.convert(data, self.target, strict=False, dec_hook=_upload_hook)
         except msgspec.ValidationError as exc:
             msg, loc = split_msgspec_error(str(exc))
-            errors.append({"loc": ["body", *loc], "msg": msg, "type": "invalid"})
+            found = collect_errors(self.target, data, ["body"], strict=False, dec_hook=_upload_hook)
+            errors.extend(found or [{"loc": ["body", *loc], "msg": msg, "type": "invalid"}])
         except ValueError as exc:
             if not hasattr(exc, "errors"):
                 raise

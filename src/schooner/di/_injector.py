@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import enum
 import inspect
-from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Sequence
+from collections.abc import AsyncGenerator, Callable, Generator, Iterable, Iterator, Sequence
 from typing import Any
 
 from schooner.concurrency import run_sync
@@ -14,6 +14,7 @@ from schooner.di._analysis import (
     describe,
     is_body_type,
     is_request_type,
+    is_websocket_type,
     read_parameters,
     strip_optional,
 )
@@ -88,6 +89,28 @@ def _request_step(ctx: RequestContext, errors: list[FieldError]) -> Any:
     return ctx.request
 
 
+def _websocket_step(ctx: RequestContext, errors: list[FieldError]) -> Any:
+    return ctx.websocket
+
+
+def walk_steps(dependant: Dependant) -> Iterator[Any]:
+    """Every step of ``dependant`` and of its dependencies, depth first."""
+    for _, step in [*dependant.sync_steps, *dependant.async_steps]:
+        yield step
+        if isinstance(step, DependencyStep):
+            yield from walk_steps(step.dependant)
+
+
+def uses_websocket(dependant: Dependant) -> bool:
+    """Whether ``dependant`` or one of its dependencies asks for the ``WebSocket``."""
+    return any(step is _websocket_step for step in walk_steps(dependant))
+
+
+def uses_body(dependant: Dependant) -> bool:
+    """Whether ``dependant`` or one of its dependencies reads the request body."""
+    return any(isinstance(step, BodyExtractor) for step in walk_steps(dependant))
+
+
 class Provider:
     """A provider registered for a type with ``app.provide``."""
 
@@ -140,7 +163,9 @@ class Injector:
         if cached is not None:
             return cached
         if func in self._stack:
-            chain = " -> ".join(describe(f) for f in [*self._stack[self._stack.index(func) :], func])
+            chain = " -> ".join(
+                describe(f) for f in [*self._stack[self._stack.index(func) :], func]
+            )
             raise ImproperlyConfigured(f"Dependency cycle: {chain}. Break the cycle.")
         self._stack.append(func)
         try:
@@ -161,7 +186,9 @@ class Injector:
         for marker in dependencies:
             if marker.provider is None:
                 raise ImproperlyConfigured("Route dependencies need an explicit provider.")
-            dependant.async_steps.append((None, self._dependency(marker.provider, marker, path_params)))
+            dependant.async_steps.append(
+                (None, self._dependency(marker.provider, marker, path_params))
+            )
         body_seen = False
         for info in read_parameters(func):
             dependant.params.append(info)
@@ -173,7 +200,7 @@ class Injector:
                         "into one Struct or dataclass."
                     )
                 body_seen = True
-            if isinstance(step, ValueExtractor) or step is _request_step:
+            if isinstance(step, ValueExtractor) or step in (_request_step, _websocket_step):
                 dependant.sync_steps.append((info.name, step))
             else:
                 dependant.async_steps.append((info.name, step))
@@ -208,6 +235,8 @@ class Injector:
             return BodyExtractor(info)
         if is_request_type(info.annotation):
             return _request_step
+        if is_websocket_type(info.annotation):
+            return _websocket_step
         registered = self.providers.get(strip_optional(info.annotation))
         if registered is not None:
             return self._dependency(registered.call, Inject(), path_params, registered.scope)

@@ -93,7 +93,7 @@ class Body:
     description: str | None = None
 
 
-def Form(*, description: str | None = None) -> Body:  # noqa: N802 - reads like a marker class
+def Form(*, description: str | None = None) -> Body:
     """Shorthand for ``Body(media_type="form")``: read the body as an HTML form."""
     return Body(media_type="form", description=description)
 

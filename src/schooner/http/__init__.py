@@ -8,6 +8,7 @@ dataclass, TypedDict, pydantic model), encoded with msgspec.
 from __future__ import annotations
 
 from schooner.http._file import FileResponse
+from schooner.http._sse import EventSourceResponse, ServerSentEvent
 from schooner.http._streaming import StreamingResponse
 from schooner.http.request import ClientDisconnect, Request
 from schooner.http.response import (
@@ -21,6 +22,7 @@ from schooner.http.response import (
 
 __all__ = [
     "ClientDisconnect",
+    "EventSourceResponse",
     "FileResponse",
     "HTMLResponse",
     "JSONResponse",
@@ -29,5 +31,6 @@ __all__ = [
     "RedirectResponse",
     "Request",
     "Response",
+    "ServerSentEvent",
     "StreamingResponse",
 ]

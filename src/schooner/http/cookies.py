@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Literal
 from urllib.parse import quote, unquote
@@ -61,8 +61,8 @@ def format_set_cookie(
         parts.append(f"Max-Age={int(max_age)}")
     if expires is not None:
         if expires.tzinfo is None:
-            expires = expires.replace(tzinfo=timezone.utc)
-        parts.append(f"Expires={format_datetime(expires.astimezone(timezone.utc), usegmt=True)}")
+            expires = expires.replace(tzinfo=UTC)
+        parts.append(f"Expires={format_datetime(expires.astimezone(UTC), usegmt=True)}")
     for label, attr in (("Path", path), ("Domain", domain)):
         if attr is not None:
             if any(c in attr for c in ";\r\n"):

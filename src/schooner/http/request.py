@@ -212,7 +212,9 @@ class Request:
         """
         if self._body is None:
             if self._stream_consumed:
-                raise RuntimeError("The request body was already streamed and cannot be read again.")
+                raise RuntimeError(
+                    "The request body was already streamed and cannot be read again."
+                )
             self._body = b"".join([chunk async for chunk in self._chunks(self.max_body_size)])
         return self._body
 

@@ -107,7 +107,14 @@ class Response:
         (the default) marks the cookie ``Secure`` when the request came over HTTPS.
         """
         # Validate now so a bad name fails in the handler, not while sending.
-        format_set_cookie(key, value, path=path, domain=domain, secure=bool(secure) or samesite == "none", samesite=samesite)
+        format_set_cookie(
+            key,
+            value,
+            path=path,
+            domain=domain,
+            secure=bool(secure) or samesite == "none",
+            samesite=samesite,
+        )
         self._cookies.append(
             {
                 "name": key,
@@ -123,9 +130,7 @@ class Response:
             }
         )
 
-    def delete_cookie(
-        self, key: str, *, path: str | None = "/", domain: str | None = None
-    ) -> None:
+    def delete_cookie(self, key: str, *, path: str | None = "/", domain: str | None = None) -> None:
         """Expire cookie ``key`` in the browser (same ``path`` and ``domain`` as when set)."""
         self.set_cookie(key, "", max_age=0, path=path, domain=domain)
 

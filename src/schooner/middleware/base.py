@@ -34,7 +34,7 @@ class Middleware:
     Args:
         cls: called as ``cls(app, *args, **options)`` when the app is built.
         name: the name shown by ``schooner middleware`` and used by ``before``/``after``;
-            defaults to the class name.
+            defaults to the class name. It is not passed to ``cls``.
     """
 
     def __init__(
@@ -43,7 +43,7 @@ class Middleware:
         self.cls = cls
         self.args = args
         self.options = options
-        self.name = name or getattr(cls, "__name__", repr(cls))
+        self.name: str = name or str(getattr(cls, "__name__", repr(cls)))
 
     def wrap(self, app: ASGIApp) -> ASGIApp:
         """Build the middleware around ``app``."""
@@ -65,7 +65,9 @@ def normalize(entry: Any) -> Middleware:
     if inspect.isclass(entry):
         return Middleware(cast("Callable[..., ASGIApp]", entry))
     if inspect.iscoroutinefunction(entry) and len(inspect.signature(entry).parameters) == 2:
-        return Middleware(FunctionMiddlewareAdapter, entry, name=getattr(entry, "__qualname__", "mw"))
+        return Middleware(
+            FunctionMiddlewareAdapter, entry, name=getattr(entry, "__qualname__", "mw")
+        )
     raise TypeError(
         f"{entry!r} is not middleware: pass an ASGI middleware class, Middleware(cls, **options), "
         "or an 'async def mw(request, call_next)' function."
@@ -82,22 +84,27 @@ def build_stack(app: ASGIApp, middleware: Sequence[Middleware]) -> ASGIApp:
 class _StreamedResponse(Response):
     """The response of ``call_next``: status and headers known, body still streaming."""
 
-    def __init__(self, start: Message, queue: asyncio.Queue[Message | BaseException | None]) -> None:
+    def __init__(
+        self, start: Message, queue: asyncio.Queue[Message | BaseException | None]
+    ) -> None:
         super().__init__(b"", start["status"])
         self._raw[:] = list(start.get("headers", []))
         self._queue = queue
+        self.relayed = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await send(self.start_message(scope))
         while True:
             item = await self._queue.get()
             if item is None:
-                return
+                break
             if isinstance(item, BaseException):
                 raise item
             await send(item)
+            self._queue.task_done()  # releases the inner app's send (back-pressure)
             if not item.get("more_body", False):
-                return
+                break
+        self.relayed = True
 
 
 class FunctionMiddlewareAdapter:
@@ -117,7 +124,7 @@ class FunctionMiddlewareAdapter:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
-        tasks: list[asyncio.Task[None]] = []
+        calls: list[tuple[asyncio.Task[None], _StreamedResponse | None]] = []
 
         async def call_next(req: Request) -> Response:
             queue: asyncio.Queue[Message | BaseException | None] = asyncio.Queue(maxsize=1)
@@ -127,7 +134,10 @@ class FunctionMiddlewareAdapter:
                 if message["type"] == "http.response.start":
                     started.set_result(message)
                 else:
+                    # Return only once the message went out, so the inner app's "after the
+                    # response is sent" (dependency cleanups) really is after it.
                     await queue.put(message)
+                    await queue.join()
 
             async def run() -> None:
                 try:
@@ -144,14 +154,24 @@ class FunctionMiddlewareAdapter:
                     await queue.put(None)
 
             task = asyncio.create_task(run())
-            tasks.append(task)
-            start = await started
-            return _StreamedResponse(start, queue)
+            calls.append((task, None))
+            streamed = _StreamedResponse(await started, queue)
+            calls[-1] = (task, streamed)
+            return streamed
 
         try:
             response = await self.func(request, call_next)
             await response(scope, receive, send)
-        finally:
-            for task in tasks:
-                if not task.done():
-                    task.cancel()
+        except BaseException:
+            for task, _ in calls:
+                task.cancel()
+            raise
+        for task, streamed in calls:
+            if streamed is not None and streamed.relayed:
+                # The inner app sent its whole response; let it finish its cleanups
+                # (dependency teardown runs after the response).
+                await task
+            elif not task.done():
+                # The middleware answered with something else: the inner app is waiting
+                # to hand over a body nobody will read.
+                task.cancel()

@@ -123,7 +123,9 @@ class ServerErrorMiddleware:
         handler: an optional handler registered for ``Exception`` or 500.
     """
 
-    def __init__(self, app: ASGIApp, *, debug: bool, handler: ExceptionHandler | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, *, debug: bool, handler: ExceptionHandler | None = None
+    ) -> None:
         self.app = app
         self.debug = debug
         self.handler = handler

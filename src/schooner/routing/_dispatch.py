@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from schooner.exceptions import BadRequest, MethodNotAllowed, NotFound
+from schooner.exceptions import BadRequest, HTTPException, MethodNotAllowed, NotFound
 from schooner.http._sansio.query import DecodeError, decode_component
 from schooner.http.response import RedirectResponse, Response
 from schooner.routing._matcher import Matcher
+from schooner.routing.route import WEBSOCKET
 from schooner.types import Receive, Scope, Send
+from schooner.websockets import WebSocket
 
 TrailingSlash = Literal["redirect", "strict", "ignore"]
 
@@ -50,17 +52,20 @@ class Dispatcher:
         self.trailing_slash = trailing_slash
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            try:
+                path = route_path(scope)
+            except BadRequest:
+                await WebSocket(scope, receive, send).reject(400)
+                return
+            await self._websocket(scope, receive, send, path)
+            return
         path = route_path(scope)
         found = self.matcher.match(path)
         if found is None:
-            mount = self.matcher.match_mount(path)
-            if mount is not None:
-                prefix, app = mount
-                child = dict(scope)
-                child["root_path"] = scope.get("root_path", "") + prefix
-                await app(child, receive, send)
+            if await self._to_mount(scope, receive, send, path):
                 return
-            if scope["type"] == "http" and self.trailing_slash != "strict" and path != "/":
+            if self.trailing_slash != "strict" and path != "/":
                 alternate = path[:-1] if path.endswith("/") else path + "/"
                 other = self.matcher.match(alternate)
                 if other is not None:
@@ -71,23 +76,56 @@ class Dispatcher:
             if found is None:
                 raise NotFound(detail=f"No route matches '{path}'.")
         entry, params = found
-        scope["path_params"] = params
-        method = scope.get("method", "GET") if scope["type"] == "http" else "WEBSOCKET"
+        method = scope["method"]
         handler = entry.handlers.get(method)
         if handler is None:
+            if entry.allow == "OPTIONS":  # a websocket-only path (RFC 9110 §15.5.22)
+                raise HTTPException(
+                    426,
+                    detail=f"'{path}' is a WebSocket endpoint.",
+                    headers={"Upgrade": "websocket", "Connection": "Upgrade"},
+                )
             if method == "HEAD":
-                handler = entry.handlers.get("GET")
+                method = "GET"
+                handler = entry.handlers.get(method)
             elif method == "OPTIONS":
-                await Response(
-                    status_code=204, headers={"allow": entry.allow}
-                )(scope, receive, send)
+                await Response(status_code=204, headers={"allow": entry.allow})(
+                    scope, receive, send
+                )
                 return
             if handler is None:
                 raise MethodNotAllowed(
                     entry.allow.split(", "),
-                    detail=f"{method} is not allowed on '{path}'.",
+                    detail=f"{scope['method']} is not allowed on '{path}'.",
                 )
+        if entry.renames and method in entry.renames:
+            names = entry.renames[method]
+            params = {names[name]: value for name, value in params.items()}
+        scope["path_params"] = params
         await handler(scope, receive, send)
+
+    async def _to_mount(self, scope: Scope, receive: Receive, send: Send, path: str) -> bool:
+        mount = self.matcher.match_mount(path)
+        if mount is None:
+            return False
+        prefix, app = mount
+        child = dict(scope)
+        child["root_path"] = scope.get("root_path", "") + prefix
+        await app(child, receive, send)
+        return True
+
+    async def _websocket(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+        found = self.matcher.match(path)
+        if found is not None and WEBSOCKET in found[0].handlers:
+            entry, params = found
+            names = entry.renames.get(WEBSOCKET)
+            scope["path_params"] = {names[k]: v for k, v in params.items()} if names else params
+            await entry.handlers[WEBSOCKET](scope, receive, send)
+            return
+        if await self._to_mount(scope, receive, send, path):
+            return
+        # No websocket route here: refuse the handshake (404 where the server can say so).
+        await WebSocket(scope, receive, send).reject(404)
 
     async def _redirect(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         target = scope.get("root_path", "") + path

@@ -63,9 +63,15 @@ def make_endpoint(
             body, content_type = result, _BYTES
         else:
             body, content_type = encode_json(result), _JSON
-        raw = [(b"content-type", content_type), (b"content-length", str(len(body)).encode()), *extra]
+        raw = [
+            (b"content-type", content_type),
+            (b"content-length", str(len(body)).encode()),
+            *extra,
+        ]
         await send({"type": "http.response.start", "status": status, "headers": raw})
-        await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body})
+        await send(
+            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
+        )
 
     async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
         ctx = RequestContext(
@@ -81,7 +87,8 @@ def make_endpoint(
         except BaseException as exc:
             await ctx.finish(exc)
             raise
-        await ctx.finish(None)
+        if ctx.cleanups or ctx.has_request:  # most requests have nothing to finish
+            await ctx.finish(None)
 
     endpoint.__qualname__ = getattr(call, "__qualname__", "endpoint")
     return endpoint

@@ -8,6 +8,7 @@ from typing import Any
 
 from schooner.exceptions import RouteConflict
 from schooner.routing._path import CompiledPath
+from schooner.routing.route import WEBSOCKET
 from schooner.types import ASGIApp
 
 
@@ -19,6 +20,9 @@ class PathEntry:
     handlers: dict[str, ASGIApp] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     allow: str = ""
+    # Routes may share a shape but name parameters differently (GET /x/{a}, POST /x/{b}):
+    # method -> {name in ``compiled``: that route's own name}.
+    renames: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 class Matcher:
@@ -37,7 +41,9 @@ class Matcher:
         self.wildcard: list[PathEntry] = []
         self.mounts: list[tuple[str, ASGIApp]] = []
 
-    def add(self, compiled: CompiledPath, methods: Iterable[str], app: ASGIApp, source: str) -> None:
+    def add(
+        self, compiled: CompiledPath, methods: Iterable[str], app: ASGIApp, source: str
+    ) -> None:
         """Register ``app`` for ``methods`` on ``compiled``.
 
         Raises:
@@ -63,6 +69,10 @@ class Matcher:
                 )
             entry.handlers[method] = app
             entry.sources[method] = source
+            if list(compiled.converters) != list(entry.compiled.converters):
+                entry.renames[method] = dict(
+                    zip(entry.compiled.converters, compiled.converters, strict=True)
+                )
 
     def add_mount(self, prefix: str, app: ASGIApp) -> None:
         """Serve every path under ``prefix`` with ``app`` (longest prefix wins)."""
@@ -76,7 +86,7 @@ class Matcher:
             bucket.sort(key=lambda entry: entry.compiled.sort_key)
         self.mounts.sort(key=lambda item: len(item[0]), reverse=True)
         for entry in self._by_signature.values():
-            methods = set(entry.handlers)
+            methods = set(entry.handlers) - {WEBSOCKET}
             if "GET" in methods:
                 methods.add("HEAD")
             methods.add("OPTIONS")

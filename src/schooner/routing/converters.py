@@ -91,9 +91,7 @@ class FloatConverter:
 class UUIDConverter:
     """A UUID in its canonical hex-and-dashes form (any case)."""
 
-    regex: str = (
-        "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
-    )
+    regex: str = "[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}"
     specificity: int = 12
 
     def to_python(self, value: str) -> uuid.UUID:

@@ -10,6 +10,8 @@ from schooner.di.markers import Inject
 from schooner.types import ASGIApp
 
 HTTP_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS", "TRACE", "QUERY")
+WEBSOCKET = "WEBSOCKET"
+"""The pseudo-method under which websocket routes are registered."""
 
 
 class RouteOptions(TypedDict, total=False):

@@ -8,7 +8,7 @@ from typing import Any, TypeVar, Unpack
 
 from schooner.di.markers import Inject
 from schooner.exceptions import ImproperlyConfigured
-from schooner.routing.route import HTTP_METHODS, Mount, Route, RouteOptions
+from schooner.routing.route import HTTP_METHODS, WEBSOCKET, Mount, Route, RouteOptions
 from schooner.types import ASGIApp
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -73,6 +73,28 @@ class RouteRegistry:
     def delete(self, path: str, **options: Unpack[RouteOptions]) -> Callable[[F], F]:
         """Register a ``DELETE`` handler."""
         return self.route(path, methods=["DELETE"], **options)
+
+    def websocket(
+        self,
+        path: str,
+        *,
+        name: str | None = None,
+        dependencies: Sequence[Inject] = (),
+    ) -> Callable[[F], F]:
+        """Register an ``async def`` websocket handler; it gets a ``WebSocket`` parameter.
+
+        Path, query, header and cookie parameters and injected dependencies work as for
+        HTTP handlers; a request body does not exist.
+        """
+
+        def decorator(endpoint: F) -> F:
+            options = RouteOptions(dependencies=dependencies)
+            if name is not None:
+                options["name"] = name
+            self.routes.append(Route(path, endpoint, frozenset({WEBSOCKET}), options))
+            return endpoint
+
+        return decorator
 
     def include(self, router: Router, *, prefix: str = "") -> None:
         """Add every route of ``router`` here, under ``prefix`` + the router's own prefix."""
