@@ -1,0 +1,71 @@
+"""End-to-end: an SSE stream under ``schooner serve`` is cancelled when the client leaves."""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import pytest
+from test_serve import ROOT, START_TIMEOUT, free_port, server_env, stop
+
+pytestmark = pytest.mark.e2e
+
+EXAMPLE = "examples/realtime/app.py"
+
+
+def get_json(port: int, path: str) -> dict[str, int]:
+    """GET ``path`` on a fresh connection and decode the JSON body."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n".encode())
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    result: dict[str, int] = json.loads(data.partition(b"\r\n\r\n")[2])
+    return result
+
+
+@pytest.fixture(scope="module")
+def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """Port of a real server running the realtime example, stopped by PID."""
+    number = free_port()
+    log = tmp_path_factory.mktemp("sse") / "server.log"
+    command = [sys.executable, "-m", "schooner.cli", "serve", EXAMPLE, "--port", str(number)]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            command, cwd=ROOT, env=server_env(), stdout=out, stderr=subprocess.STDOUT
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT
+        while True:
+            try:
+                get_json(number, "/clock/stats")
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"The server did not start:\n{log.read_text(errors='replace')}")
+                time.sleep(0.1)
+        yield number
+    finally:
+        stop(proc)
+
+
+def test_disconnect_cancels_the_generator(port: int) -> None:
+    """Events stream in; closing the socket ends the generator within a second."""
+    assert get_json(port, "/clock/stats") == {"open": 0, "closed": 0}
+    sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+    sock.sendall(b"GET /clock?interval=0.05 HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 41\r\n\r\n")
+    received = b""
+    while received.count(b"event: tick") < 3:
+        received += sock.recv(65536)
+    assert b"text/event-stream" in received
+    assert b'id: 42\ndata: {"tick":42}' in received
+    assert get_json(port, "/clock/stats")["open"] == 1
+    sock.close()
+    deadline = time.monotonic() + 1.0
+    while get_json(port, "/clock/stats") != {"open": 0, "closed": 1}:
+        assert time.monotonic() < deadline, "the generator was not cancelled within 1 s"
+        time.sleep(0.02)

@@ -1,0 +1,175 @@
+"""Tests for error handling: HTTP errors, handlers by type and status, 500s, debug page."""
+# No "from __future__ import annotations": handlers here refer to local names.
+
+import logging
+
+import pytest
+
+from schooner import App, HTTPError, HTTPException, JSONResponse, Request, Response
+from schooner.exceptions import NotFound
+from schooner.testing import TestClient
+
+
+class AppError(Exception):
+    pass
+
+
+class PaymentError(AppError):
+    pass
+
+
+def make_app(**options: object) -> App:
+    app = App(**options)  # type: ignore[arg-type]  # options are App keywords
+
+    @app.get("/http")
+    async def http() -> None:
+        raise HTTPError(403, "Not yours.", headers={"x-why": "owner"}, type="https://e.x/forbidden")
+
+    @app.get("/app-error")
+    async def app_error() -> None:
+        raise AppError("generic")
+
+    @app.get("/payment")
+    async def payment() -> None:
+        raise PaymentError("card declined")
+
+    @app.get("/crash")
+    async def crash() -> None:
+        raise ZeroDivisionError("secret internals")
+
+    @app.get("/missing")
+    async def missing() -> None:
+        raise NotFound("Gone fishing.")
+
+    return app
+
+
+def test_http_error_is_problem_json() -> None:
+    """HTTPError carries status, detail, headers and type into an RFC 9457 document."""
+    with TestClient(make_app()) as client:
+        response = client.get("/http")
+    assert response.status_code == 403
+    assert response.headers["x-why"] == "owner"
+    assert response.json() == {
+        "type": "https://e.x/forbidden",
+        "title": "Forbidden",
+        "status": 403,
+        "detail": "Not yours.",
+    }
+
+
+def test_most_specific_handler_wins() -> None:
+    """Handlers are looked up along the exception's MRO."""
+    app = make_app()
+
+    @app.exception_handler(AppError)
+    async def generic(request: Request, exc: AppError) -> Response:
+        return JSONResponse({"handled": "generic", "msg": str(exc)}, status_code=400)
+
+    @app.exception_handler(PaymentError)
+    def payment(request: Request, exc: PaymentError) -> Response:
+        return JSONResponse({"handled": "payment"}, status_code=402)
+
+    with TestClient(app) as client:
+        assert client.get("/app-error").json() == {"handled": "generic", "msg": "generic"}
+        response = client.get("/payment")
+    assert response.status_code == 402
+    assert response.json() == {"handled": "payment"}
+
+
+def test_status_code_handler() -> None:
+    """A handler registered for a status handles HTTP errors with that status."""
+
+    async def not_found(request: Request, exc: HTTPException) -> Response:
+        return Response(f"custom 404 for {request.url.path}", status_code=404)
+
+    app = make_app(exception_handlers={404: not_found})
+    with TestClient(app) as client:
+        assert client.get("/missing").text == "custom 404 for /missing"
+        assert client.get("/no-route").text == "custom 404 for /no-route"
+
+
+def test_handler_must_return_response() -> None:
+    """An exception handler returning something else is a clear error."""
+    app = make_app()
+    app.add_exception_handler(AppError, lambda request, exc: "oops")  # type: ignore[arg-type,return-value]  # wrong on purpose
+    with TestClient(app) as client, pytest.raises(TypeError, match="must return a Response"):
+        client.get("/app-error")
+
+
+def test_production_500_hides_internals(caplog: pytest.LogCaptureFixture) -> None:
+    """A 500 in production says nothing internal, and is logged with the request id."""
+    with (
+        caplog.at_level(logging.ERROR, logger="schooner.error"),
+        TestClient(make_app(), raise_server_exceptions=False) as client,
+    ):
+        response = client.get("/crash", headers={"x-request-id": "req-123"})
+    assert response.status_code == 500
+    body = response.json()
+    assert body["request_id"] == "req-123"
+    assert response.headers["x-request-id"] == "req-123"
+    assert "secret internals" not in response.text
+    assert "ZeroDivisionError" not in response.text
+    record = next(r for r in caplog.records if r.name == "schooner.error")
+    assert "req-123" in record.getMessage()
+    assert record.exc_info is not None
+
+
+def test_invalid_request_id_is_replaced() -> None:
+    """A client request id with odd characters is not echoed; a new one is made."""
+    with TestClient(make_app(), raise_server_exceptions=False) as client:
+        response = client.get("/crash", headers={"x-request-id": "<script>"})
+    rid = response.json()["request_id"]
+    assert rid != "<script>"
+    assert len(rid) == 32
+
+
+def test_exception_is_reraised_for_the_server() -> None:
+    """After answering 500, the error propagates so the server and tests see it."""
+    with TestClient(make_app()) as client, pytest.raises(ZeroDivisionError):
+        client.get("/crash")
+
+
+def test_custom_500_handler() -> None:
+    """A handler for Exception (or 500) renders unhandled errors in production."""
+
+    def oops(request: Request, exc: Exception) -> Response:
+        return Response(f"sorry: {type(exc).__name__}", status_code=500)
+
+    app = make_app(exception_handlers={500: oops})
+    with TestClient(app, raise_server_exceptions=False) as client:
+        assert client.get("/crash").text == "sorry: ZeroDivisionError"
+
+
+def test_failing_500_handler_falls_back() -> None:
+    """If the 500 handler itself fails, the default problem response is sent."""
+
+    def broken(request: Request, exc: Exception) -> Response:
+        raise RuntimeError("handler broke")
+
+    app = make_app(exception_handlers={Exception: broken})
+    with TestClient(app, raise_server_exceptions=False) as client:
+        response = client.get("/crash")
+    assert response.status_code == 500
+    assert response.json()["title"] == "Internal Server Error"
+
+
+def test_debug_page_html_for_browsers() -> None:
+    """In debug mode, browsers get an HTML traceback (escaped)."""
+    with TestClient(make_app(debug=True), raise_server_exceptions=False) as client:
+        response = client.get("/crash?x=<b>", headers={"accept": "text/html"})
+    assert response.status_code == 500
+    assert response.headers["content-type"].startswith("text/html")
+    assert "ZeroDivisionError: secret internals" in response.text
+    assert "Traceback" in response.text
+    assert "<b>" not in response.text.split("<body>")[1].split("Traceback")[0]
+
+
+def test_debug_json_for_api_clients() -> None:
+    """In debug mode, API clients get the traceback as JSON."""
+    with TestClient(make_app(debug=True), raise_server_exceptions=False) as client:
+        response = client.get("/crash", headers={"accept": "application/json"})
+    body = response.json()
+    assert response.headers["content-type"] == "application/problem+json"
+    assert body["exception"] == "ZeroDivisionError"
+    assert body["traceback"][-1]["function"] == "crash"
