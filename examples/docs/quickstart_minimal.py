@@ -1,0 +1,16 @@
+"""The smallest Schooner app: one route that returns JSON.
+
+Run it with ``schooner run examples/docs/quickstart_minimal.py``.
+"""
+
+from __future__ import annotations
+
+from schooner import App
+
+app = App()
+
+
+@app.get("/hello/{name}")
+async def hello(name: str, excited: bool = False) -> dict[str, str]:
+    """Greet ``name``; ``?excited=true`` adds an exclamation mark."""
+    return {"message": f"Hello, {name}{'!' if excited else '.'}"}
