@@ -1,0 +1,1 @@
+"""Tests of the batteries (``schooner.contrib``)."""

@@ -1,0 +1,1 @@
+"""Tests of the database battery, run on SQLite, PostgreSQL and MariaDB."""

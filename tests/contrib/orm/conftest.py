@@ -1,0 +1,154 @@
+"""Backends for the database battery's tests: SQLite always, PostgreSQL and MariaDB when up.
+
+Each backend gets one throwaway database per run (``schooner_test_<random>``), made with the
+battery's own :class:`~schooner.contrib.orm.testing.TestDatabase`; every row is deleted after
+each test. With ``CI=true`` an unreachable server fails the tests instead of skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from schooner import App
+from schooner.contrib.orm import Database
+from schooner.contrib.orm.testing import TestDatabase
+
+from .models import Base
+
+SERVERS = {
+    "sqlite": None,
+    "postgresql": os.environ.get(
+        "TEST_POSTGRESQL_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+    ),
+    "mariadb": os.environ.get("TEST_MARIADB_URL", "mysql+aiomysql://root@127.0.0.1:3306/"),
+}
+SERVER_BACKENDS = ["postgresql", "mariadb"]
+
+
+def _unavailable(backend: str, reason: str) -> None:
+    message = f"{backend} is not available: {reason}"
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{message} (CI=true: server-backed suites must run)", pytrace=False)
+    pytest.skip(message)
+
+
+def _reachable(url: str) -> bool:
+    parsed = make_url(url)
+    try:
+        with socket.create_connection((parsed.host or "127.0.0.1", parsed.port or 0), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+_CREATED: dict[str, TestDatabase | BaseException] = {}
+
+
+def _database_for(backend: str, folder: Any) -> TestDatabase:
+    """The run's database on ``backend``, created on first use (or the error that stopped it)."""
+    if backend not in _CREATED:
+        server = SERVERS[backend]
+        if server is not None and not _reachable(server):
+            _CREATED[backend] = ConnectionError(f"nothing listens at {make_url(server).host}")
+        else:
+            database = TestDatabase(server, metadata=Base.metadata, folder=folder)
+            try:
+                database.run(database.create())
+                _CREATED[backend] = database
+            except Exception as exc:
+                _CREATED[backend] = exc
+    created = _CREATED[backend]
+    if isinstance(created, BaseException):
+        _unavailable(backend, str(created))
+    assert isinstance(created, TestDatabase)
+    return created
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _drop_test_databases() -> Iterator[None]:
+    """Drop every database the run created, once it is over."""
+    yield
+    for created in _CREATED.values():
+        if isinstance(created, TestDatabase):
+            created.run(created.drop())
+
+
+@pytest.fixture(scope="session")
+def orm_folder(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """Where the SQLite test database lives."""
+    return tmp_path_factory.mktemp("orm")
+
+
+@pytest.fixture(params=["sqlite", "postgresql", "mariadb"])
+def backend(request: pytest.FixtureRequest) -> str:
+    """Each test that asks for a backend runs once per backend."""
+    return str(request.param)
+
+
+@pytest.fixture(params=SERVER_BACKENDS)
+def server_backend(request: pytest.FixtureRequest) -> str:
+    """PostgreSQL and MariaDB only (row locks, concurrency)."""
+    return str(request.param)
+
+
+def _clean_database(backend: str, folder: Any) -> Iterator[TestDatabase]:
+    database = _database_for(backend, folder)
+    try:
+        yield database
+    finally:
+        database.run(database.clear())
+
+
+@pytest.fixture
+def test_db(backend: str, orm_folder: Any) -> Iterator[TestDatabase]:
+    """The backend's test database, emptied after the test."""
+    yield from _clean_database(backend, orm_folder)
+
+
+@pytest.fixture
+def server_db(server_backend: str, orm_folder: Any) -> Iterator[TestDatabase]:
+    """A server backend's test database, emptied after the test."""
+    yield from _clean_database(server_backend, orm_folder)
+
+
+@pytest.fixture
+def sqlite_db(orm_folder: Any) -> Iterator[TestDatabase]:
+    """The SQLite test database, for tests whose subject does not depend on the backend."""
+    yield from _clean_database("sqlite", orm_folder)
+
+
+@pytest.fixture
+def db_url(test_db: TestDatabase) -> str:
+    """URL of the backend's test database."""
+    return test_db.url
+
+
+AppFactory = Callable[..., tuple[App, Database]]
+
+
+@pytest.fixture
+def make_app() -> AppFactory:
+    """Build an App with a Database component on ``url`` (the tests add routes to it)."""
+
+    def build(url: str, **options: Any) -> tuple[App, Database]:
+        db = Database(url, metadata=Base.metadata, **options)
+        return App(components=[db]), db
+
+    return build
+
+
+def run(test_db: TestDatabase, coroutine_function: Callable[[Database], Any]) -> Any:
+    """Run ``await coroutine_function(db)`` against ``test_db`` from a sync test."""
+
+    async def main() -> Any:
+        db = Database(test_db.url, metadata=Base.metadata)
+        async with db.running():
+            return await coroutine_function(db)
+
+    return test_db.run(main())
