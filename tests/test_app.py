@@ -162,7 +162,7 @@ def test_component_errors(tmp_path: Path) -> None:
 
 def test_routes_table() -> None:
     """routes_table lists methods, path, name and handler, mounts included."""
-    app = App()
+    app = App(openapi=None)
 
     @app.get("/b/{x:int}", name="bee")
     async def b(x: int) -> int:

@@ -1,4 +1,4 @@
-"""The trailing-slash policy: ``/docs/`` and ``/docs`` are different paths."""
+"""The trailing-slash policy: ``/guide/`` and ``/guide`` are different paths."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ from schooner import App
 app = App(trailing_slash="redirect")
 
 
-@app.get("/docs/")
-async def docs_index() -> dict[str, str]:
-    """Declared with a slash: ``GET /docs`` is redirected here with a 308."""
-    return {"page": "docs"}
+@app.get("/guide/")
+async def guide_index() -> dict[str, str]:
+    """Declared with a slash: ``GET /guide`` is redirected here with a 308."""
+    return {"page": "guide"}
 
 
 @app.get("/about")

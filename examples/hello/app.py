@@ -1,6 +1,7 @@
 """A one-file typed JSON API: path, query and body parameters, a dependency, sync and async.
 
-Run it with ``schooner run examples/hello/app.py`` and open http://127.0.0.1:8000/items.
+Run it with ``schooner run examples/hello/app.py`` and open http://127.0.0.1:8000/items, or
+the interactive API docs at http://127.0.0.1:8000/docs.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Annotated
 import msgspec
 
 from schooner import App, HTTPException, Inject, Query, Settings
+from schooner.openapi import OpenAPI
 
 
 class Item(msgspec.Struct):
@@ -50,7 +52,10 @@ async def get_store() -> AsyncIterator[Store]:
 
 StoreDep = Annotated[Store, Inject(get_store, scope="app")]
 
-app = App(settings=Settings.load())
+app = App(
+    settings=Settings.load(),
+    openapi=OpenAPI(title="Hello store", version="1.0.0", description="A one-file typed API."),
+)
 
 
 @app.get("/")
@@ -65,12 +70,12 @@ async def list_items(
     limit: Annotated[int, Query(ge=1, le=100)] = 10,
     tag: str | None = None,
 ) -> list[Item]:
-    """List items, optionally only those with ``tag``."""
+    """List items, optionally only those with a given tag."""
     items = [i for i in store.items.values() if tag is None or tag in i.tags]
     return items[:limit]
 
 
-@app.get("/items/{item_id:int}")
+@app.get("/items/{item_id:int}", responses={404: "There is no item with this id."})
 async def get_item(item_id: int, store: StoreDep) -> Item:
     """Return one item or a 404 problem response."""
     item = store.items.get(item_id)

@@ -13,11 +13,12 @@ from schooner.datastructures import State
 from schooner.di._analysis import describe
 from schooner.di._injector import Dependant, Injector, uses_websocket
 from schooner.di.markers import Scope as ProviderScope
-from schooner.exceptions import ImproperlyConfigured, RouteConflict
+from schooner.exceptions import HTTPException, ImproperlyConfigured, RouteConflict
 from schooner.lifespan import Hook, Lifespan, LifespanFactory
 from schooner.middleware.base import Middleware, build_stack, normalize
 from schooner.middleware.errors import ExceptionHandler, ExceptionMiddleware, ServerErrorMiddleware
-from schooner.routing._dispatch import Dispatcher, TrailingSlash
+from schooner.openapi._config import OpenAPI
+from schooner.routing._dispatch import Dispatcher, TrailingSlash, route_path
 from schooner.routing._endpoint import make_endpoint
 from schooner.routing._matcher import Matcher
 from schooner.routing._path import CompiledPath, compile_path
@@ -50,6 +51,7 @@ class RouteInfo:
         options: the decorator options (tags, summary, status_code…).
         dependant: the parameter plan of the handler (``None`` for mounts): walk it with
             ``schooner.di`` tools to find every parameter, including dependencies'.
+        tags: OpenAPI tags of the routers it was included through, then the route's own.
     """
 
     methods: tuple[str, ...]
@@ -60,6 +62,10 @@ class RouteInfo:
     endpoint: Callable[..., Any] | None = None
     options: RouteOptions = field(default_factory=lambda: RouteOptions())
     dependant: Dependant | None = None
+    tags: tuple[str, ...] = ()
+
+
+_DEFAULT_OPENAPI = OpenAPI()
 
 
 class App(RouteRegistry):
@@ -82,6 +88,8 @@ class App(RouteRegistry):
         converters: extra path converters by name.
         trailing_slash: ``"redirect"`` (308 to the declared form, default), ``"strict"``
             or ``"ignore"``.
+        openapi: the OpenAPI document's settings (title, version, where the document
+            and the docs UI are served); ``None`` serves neither.
     """
 
     def __init__(
@@ -97,8 +105,12 @@ class App(RouteRegistry):
         on_shutdown: Sequence[Hook] = (),
         converters: Mapping[str, Converter] | None = None,
         trailing_slash: TrailingSlash = "redirect",
+        openapi: OpenAPI | None = _DEFAULT_OPENAPI,
     ) -> None:
         super().__init__()
+        self.openapi = openapi
+        self._openapi_document: dict[str, Any] | None = None
+        self._openapi_json: dict[str, bytes] = {}
         self.settings = settings if settings is not None else Settings()
         self.debug = self.settings.debug if debug is None else debug
         self.state = State()
@@ -129,6 +141,10 @@ class App(RouteRegistry):
         self._handler_info: dict[int, RouteInfo] = {}
         self._matcher = Matcher()
         self._chain: list[str] = []
+        if openapi is not None:
+            from schooner.openapi._ui import docs_router
+
+            self.include(docs_router(self, openapi))
         for entry in middleware:
             self.add_middleware(entry)
         for key, handler in (exception_handlers or {}).items():
@@ -265,6 +281,12 @@ class App(RouteRegistry):
                 self._add_mount(item)
             else:
                 self._add_route(item)
+        from schooner.staticfiles import static_apps  # the layer above http, below app
+
+        # One StaticFiles per prefix, hashed now: a startup cost, never a per-request one.
+        self._static_files = static_apps(self.static_dirs)
+        for static in self._static_files:
+            self._add_mount(Mount(static.prefix, static))
         self._matcher.finish()
         ordered = self._ordered_middleware()
         inner = ExceptionMiddleware(
@@ -329,6 +351,7 @@ class App(RouteRegistry):
             route.endpoint,
             options,
             dependant,
+            tuple(dict.fromkeys((*flat.tags, *options.get("tags", ())))),
         )
         self._routes.append(info)
         self._handler_info[id(app)] = info
@@ -366,6 +389,16 @@ class App(RouteRegistry):
                 raise ImproperlyConfigured(
                     f"Middleware is positioned relative to {missing}, which is not installed."
                 )
+        # Secure by default: in production only the configured host names are answered, by
+        # the outermost layer, unless the user placed a TrustedHostMiddleware themselves.
+        from schooner.middleware.trustedhost import TrustedHostMiddleware
+
+        if self.settings.environment == "production" and not any(
+            isinstance(m.cls, type) and issubclass(m.cls, TrustedHostMiddleware) for m in ordered
+        ):
+            ordered.insert(
+                0, Middleware(TrustedHostMiddleware, allowed_hosts=self.settings.allowed_hosts)
+            )
         return ordered
 
     # -- introspection (CLI) ------------------------------------------------------------------
@@ -374,6 +407,27 @@ class App(RouteRegistry):
         """Every route and mount, for ``schooner routes`` (builds the app if needed)."""
         self.build()
         return sorted(self._routes, key=lambda info: (info.path, info.methods))
+
+    def route_for(self, scope: Scope) -> RouteInfo | None:
+        """The route that will serve this HTTP or WebSocket connection, if one matches.
+
+        For middleware that applies per-route rules before routing happens (CSRF, security
+        headers): it sees what the router will choose. ``None`` for 404s, 405s, mounts
+        and malformed paths (the router answers those).
+        """
+        try:
+            path = route_path(scope)
+        except HTTPException:
+            return None
+        found = self._matcher.match(path)
+        if found is None:
+            return None
+        handlers = found[0].handlers
+        method = WEBSOCKET if scope["type"] == "websocket" else scope.get("method", "GET")
+        handler = handlers.get(method)
+        if handler is None and method == "HEAD":
+            handler = handlers.get("GET")
+        return None if handler is None else self._handler_info.get(id(handler))
 
     def middleware_chain(self, path: str = "/", method: str = "GET") -> list[str]:
         """The layers a request for ``method path`` goes through, outermost first."""
@@ -399,6 +453,30 @@ class App(RouteRegistry):
         chain.append(info.handler)
         return chain
 
+    def openapi_document(self) -> dict[str, Any]:
+        """The app's OpenAPI 3.1 document (generated once, after the app is built)."""
+        if self._openapi_document is None:
+            from schooner.openapi._generator import build_document
+
+            self.build()
+            self._openapi_document = build_document(self, self.openapi or OpenAPI())
+        return self._openapi_document
+
+    def openapi_json(self, *, root_path: str = "") -> bytes:
+        """The OpenAPI document as JSON; mounted at ``root_path``, it names that server."""
+        cached = self._openapi_json.get(root_path)
+        if cached is None:
+            import msgspec
+
+            document = self.openapi_document()
+            if root_path and "servers" not in document:
+                document = {"openapi": document["openapi"], "servers": [{"url": root_path}]} | {
+                    key: value for key, value in document.items() if key != "openapi"
+                }
+            cached = msgspec.json.encode(document)
+            self._openapi_json[root_path] = cached
+        return cached
+
     def url_path_for(self, name: str, /, **params: Any) -> str:
         """Build the path of the route named ``name``, percent-encoding each parameter.
 
@@ -418,6 +496,22 @@ class App(RouteRegistry):
         if params:
             raise ValueError(f"Mount '{name}' takes only 'path', not {sorted(params)}.")
         return target + "/" + quote_param(sub.lstrip("/"), DEFAULT_CONVERTERS["path"])
+
+    def static_url(self, path: str) -> str:
+        """The fingerprinted URL path of a static file: ``/static/css/site.<digest>.css``.
+
+        ``path`` is relative to a folder declared with :meth:`add_static_dir`; the first
+        folder (in declaration order) that has it wins, as when serving. Like
+        :meth:`url_path_for`, the result excludes the root path: behind a proxy prefix,
+        prepend ``request.scope["root_path"]`` as ``Request.url_for`` does.
+
+        Raises:
+            UnknownStaticFile: no static folder had ``path`` when the app was built.
+        """
+        from schooner.staticfiles import static_url
+
+        self.build()
+        return static_url(self._static_files, path)
 
     # -- ASGI -------------------------------------------------------------------------------
 

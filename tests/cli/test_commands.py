@@ -144,7 +144,7 @@ def test_routes_of_the_hello_example() -> None:
 
 def test_routes_with_the_app_option(write_module: WriteModule) -> None:
     """The group's --app option is used when routes gets no APP."""
-    module = write_module("from schooner import App\napp = App()\n")
+    module = write_module("from schooner import App\napp = App(openapi=None)\n")
     result = invoke("--app", module, "routes")
     assert result.output == "The app has no routes.\n"
 

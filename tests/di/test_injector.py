@@ -311,3 +311,33 @@ def test_cleanup_error_surfaces() -> None:
         client.get("/fragile")
     with TestClient(app) as client, pytest.raises(RuntimeError, match="yielded more than once"):
         client.get("/twice")
+
+
+class Pager:
+    """A type that says how it is made for a request (``__schooner_provider__``)."""
+
+    def __init__(self, page: int, size: int) -> None:
+        self.page = page
+        self.size = size
+
+    @classmethod
+    def __schooner_provider__(
+        cls, page: int = 1, size: Annotated[int, Query(le=50)] = 10
+    ) -> "Pager":
+        return cls(page, size)
+
+
+def test_types_can_provide_themselves() -> None:
+    """A parameter annotated with such a class gets what its provider returns; its own
+    parameters are resolved and validated like any provider's."""
+    app = App()
+
+    @app.get("/items")
+    async def items(pager: Pager) -> dict[str, int]:
+        return {"page": pager.page, "size": pager.size}
+
+    with TestClient(app) as client:
+        assert client.get("/items?page=3").json() == {"page": 3, "size": 10}
+        invalid = client.get("/items?size=99")
+    assert invalid.status_code == 422
+    assert invalid.json()["errors"][0]["loc"] == ["query", "size"]

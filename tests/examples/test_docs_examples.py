@@ -178,10 +178,10 @@ def test_trailing_slash_redirects_to_the_declared_form() -> None:
     """The other form of a path is answered with a 308 that keeps the query string."""
     app = app_of("routing_trailing_slash")
     with TestClient(app) as client:
-        assert client.get("/docs/").json() == {"page": "docs"}
-        redirect = client.get("/docs?lang=en")
+        assert client.get("/guide/").json() == {"page": "guide"}
+        redirect = client.get("/guide?lang=en")
         assert redirect.status_code == 308
-        assert redirect.headers["location"] == "/docs/?lang=en"
+        assert redirect.headers["location"] == "/guide/?lang=en"
         assert client.get("/about/").headers["location"] == "/about"
         assert client.get("/about/", follow_redirects=True).json() == {"page": "about"}
 

@@ -15,6 +15,7 @@ from typing import Any
 import click
 
 from schooner.cli._discovery import LoadedApp, locate_app
+from schooner.cli._static import static
 from schooner.exceptions import ImproperlyConfigured
 
 _CACHE_KEY = "schooner.cli.apps"
@@ -116,6 +117,7 @@ def main(app: str | None) -> None:
     """
 
 
+main.add_command(static)
 _app_argument = click.argument("target", metavar="[APP]", required=False)
 
 

@@ -104,6 +104,7 @@ class ValueExtractor:
         "default",
         "exact_type",
         "location",
+        "marker",
         "multi",
         "name",
         "passthrough",
@@ -113,6 +114,7 @@ class ValueExtractor:
 
     def __init__(self, info: ParamInfo, location: str) -> None:
         marker = info.marker if isinstance(info.marker, Param) else None
+        self.marker = marker  # kept for the OpenAPI document (description, examples…)
         self.name = info.name
         self.location = location
         alias = marker.alias if marker else None
@@ -187,10 +189,11 @@ def _upload_hook(target: type, value: Any) -> Any:
 class BodyExtractor:
     """Decodes and validates the request body into the annotated type."""
 
-    __slots__ = ("decode", "default", "list_fields", "media_type", "name", "target")
+    __slots__ = ("decode", "default", "list_fields", "marker", "media_type", "name", "target")
 
     def __init__(self, info: ParamInfo) -> None:
         marker = info.marker if isinstance(info.marker, Body) else Body()
+        self.marker = marker
         self.name = info.name
         self.default = MISSING_DEFAULT if info.required else info.default
         self.media_type = marker.media_type

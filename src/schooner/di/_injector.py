@@ -23,6 +23,11 @@ from schooner.di._extractors import MISSING, BodyExtractor, ValueExtractor
 from schooner.di.markers import Body, Inject, Param, Scope
 from schooner.exceptions import FieldError, ImproperlyConfigured, ValidationError
 
+SELF_PROVIDER = "__schooner_provider__"
+"""A class attribute naming the provider of the class itself: a parameter annotated with a
+class that has ``__schooner_provider__`` (a classmethod, resolved like any provider) gets
+what it returns. Batteries use it so that ``form: CommentForm`` just works."""
+
 
 class Kind(enum.Enum):
     """How a callable is invoked."""
@@ -240,6 +245,10 @@ class Injector:
         registered = self.providers.get(strip_optional(info.annotation))
         if registered is not None:
             return self._dependency(registered.call, Inject(), path_params, registered.scope)
+        # A type may say how it is made for a request (batteries' form classes do).
+        own = getattr(strip_optional(info.annotation), SELF_PROVIDER, None)
+        if own is not None and callable(own):
+            return self._dependency(own, Inject(), path_params)
         if info.name in path_params:
             return ValueExtractor(info, "path")
         if is_body_type(info.annotation):

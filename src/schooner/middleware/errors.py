@@ -152,6 +152,7 @@ class ServerErrorMiddleware:
                 scope.get("method"),
                 scope.get("path"),
                 request_id,
+                extra={"request_id": request_id},
             )
             if not started:
                 response = await self._error_response(scope, receive, exc, request_id)

@@ -276,7 +276,9 @@ class _ThreadedASGITransport(httpx.BaseTransport):
 
     async def _handle(self, request: httpx.Request) -> httpx.Response:
         response = await self._asgi.handle_async_request(request)
-        body = await response.aread()
+        # The raw bytes: the outer httpx.Response decodes Content-Encoding (gzip) itself.
+        body = b"".join([chunk async for chunk in response.aiter_raw()])
+        await response.aclose()
         return httpx.Response(
             response.status_code,
             headers=response.headers,
