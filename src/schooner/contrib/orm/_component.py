@@ -129,10 +129,16 @@ class Database:
     # -- component ------------------------------------------------------------------------
 
     def setup(self, app: App) -> None:
-        """Install the transaction middleware (once per app), providers and lifespan."""
+        """Install the transaction middleware and ``schooner db`` (once per app), providers
+        and lifespan."""
         extension = app.extensions.get(EXTENSION_KEY)
         if extension is None:
             extension = app.extensions[EXTENSION_KEY] = OrmExtension()
+            # Imported here: the migrations battery builds on this one (Alembic itself is
+            # imported only when a `schooner db` command runs).
+            from schooner.contrib.migrations import db_commands
+
+            app.add_command(db_commands(app))
             app.add_middleware(
                 Middleware(
                     TransactionMiddleware,

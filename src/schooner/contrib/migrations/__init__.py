@@ -1,0 +1,41 @@
+"""Migrations for the database battery: Alembic behind ``schooner db``.
+
+Every app with a :class:`~schooner.contrib.orm.Database` gets the ``schooner db`` commands::
+
+    schooner db init                          # migrations/ with env.py and versions/
+    schooner db makemigrations -m "add items" # a migration for what the models changed
+    schooner db migrate                       # apply (to a revision: migrate REV)
+    schooner db downgrade -1                  # revert the last one
+    schooner db history / current             # what exists, what is applied
+    schooner db check                         # non-zero when models and migrations disagree
+    schooner db shell                         # psql, mariadb or sqlite3 on the database
+    schooner db seed fixtures.json            # load fixtures, idempotently
+
+Migrations are generated from every database component's metadata, with type changes
+detected and SQLite-compatible "batch" operations, so one set of files applies on SQLite,
+PostgreSQL and MariaDB. ``--database NAME`` picks one database; each keeps its revisions in
+its own folder (``versions/``, ``versions_<name>/``).
+
+:func:`run_migrations` is what the generated ``migrations/env.py`` calls; :func:`migrate`
+and :func:`load_fixtures` do what ``migrate`` and ``seed`` do, from code (a test fixture,
+a deploy script).
+"""
+
+from __future__ import annotations
+
+from schooner.contrib.migrations._api import migrate
+from schooner.contrib.migrations._cli import db_commands
+from schooner.contrib.migrations._env import render_item, run_migrations
+from schooner.contrib.migrations._errors import MigrationError, SeedError
+from schooner.contrib.migrations._seed import SeedResult, load_fixtures
+
+__all__ = [
+    "MigrationError",
+    "SeedError",
+    "SeedResult",
+    "db_commands",
+    "load_fixtures",
+    "migrate",
+    "render_item",
+    "run_migrations",
+]
