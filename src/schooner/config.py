@@ -87,6 +87,8 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         environment: ``development``, ``test``, ``staging`` or ``production``.
         debug: show the debug error page (tracebacks); refused in production.
         secret_key: signs sessions and tokens; required in production (32+ characters).
+        secret_key_fallbacks: previous secret keys, still accepted when verifying (so a
+            key can be rotated without logging everybody out); never used to sign.
         allowed_hosts: host names the app answers to; required in production.
         max_body_size: byte limit for JSON and urlencoded bodies (per route overridable).
         max_upload_size: byte limit for multipart bodies and streamed uploads.
@@ -95,6 +97,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     environment: Environment = "development"
     debug: bool = False
     secret_key: Secret = msgspec.field(default_factory=lambda: Secret(""))
+    secret_key_fallbacks: list[Secret] = msgspec.field(default_factory=list)
     allowed_hosts: list[str] = msgspec.field(default_factory=list)
     max_body_size: int = 1024 * 1024
     max_upload_size: int = 10 * 1024 * 1024
@@ -103,6 +106,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         # Direct construction does not validate types; do the checks that matter here too.
         if isinstance(self.secret_key, str):
             msgspec.structs.force_setattr(self, "secret_key", Secret(self.secret_key))
+        if any(isinstance(key, str) for key in self.secret_key_fallbacks):
+            fallbacks = [Secret(k) if isinstance(k, str) else k for k in self.secret_key_fallbacks]
+            msgspec.structs.force_setattr(self, "secret_key_fallbacks", fallbacks)
         if self.environment not in get_args(Environment):
             raise ImproperlyConfigured(
                 f"Unknown environment {self.environment!r}; "

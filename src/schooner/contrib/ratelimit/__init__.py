@@ -1,0 +1,61 @@
+"""Rate limiting: per-route and global limits, per client, in memory or in Redis.
+
+::
+
+    from schooner.contrib.ratelimit import RateLimit, RateLimiter, rate_limit
+
+    app = App(components=[RateLimit(default="100/minute", trusted_proxies=["10.0.0.0/8"])])
+
+    @app.post("/search")
+    @rate_limit("5/second;200/hour")
+    async def search(query: Query) -> list[Hit]: ...
+
+    @app.post("/login")
+    async def login(form: Login, request: Request, limiter: RateLimiter) -> Response:
+        result = await limiter.hit("login:" + limiter.client_address(request), "5/minute")
+        if not result.allowed:
+            raise HTTPException(429, headers=result.headers())
+
+Built on the ``limits`` library (moving, fixed or sliding windows). A client is its
+address, proxy-aware: ``X-Forwarded-For`` counts only from ``trusted_proxies``. A refused
+request gets 429 with ``Retry-After`` and ``RateLimit-Limit``/``-Remaining``/``-Reset``.
+Counters in Redis hold across every instance of the app.
+
+Needs the ``ratelimit`` extra (``redis`` too for Redis storage).
+"""
+
+from __future__ import annotations
+
+try:
+    import limits as _limits  # noqa: F401 - only checks that the extra is installed
+except ImportError:  # pragma: no cover - exercised without the extra
+    from schooner.exceptions import MissingDependency
+
+    raise MissingDependency("limits", "ratelimit") from None
+
+from schooner.contrib.ratelimit._client import TrustedProxies, client_address
+from schooner.contrib.ratelimit._component import (
+    RateLimit,
+    RateLimitMiddleware,
+    rate_limit,
+    rate_limit_exempt,
+)
+from schooner.contrib.ratelimit._limiter import (
+    KeyFunction,
+    RateLimiter,
+    RateLimitResult,
+    Strategy,
+)
+
+__all__ = [
+    "KeyFunction",
+    "RateLimit",
+    "RateLimitMiddleware",
+    "RateLimitResult",
+    "RateLimiter",
+    "Strategy",
+    "TrustedProxies",
+    "client_address",
+    "rate_limit",
+    "rate_limit_exempt",
+]

@@ -1,0 +1,254 @@
+"""Security headers: a strong default set, per-app options, per-route overrides, CSP nonces."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from schooner.exceptions import ImproperlyConfigured
+from schooner.http import Request
+from schooner.middleware import Middleware
+from schooner.types import ASGIApp, Message, Receive, Scope, Send
+
+if TYPE_CHECKING:
+    from schooner.app import App
+
+__all__ = ["SecurityHeaders", "SecurityHeadersMiddleware", "csp_nonce", "security_headers"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+NONCE_KEY = "schooner.csp_nonce"
+OVERRIDE = "__schooner_security_headers__"
+
+DEFAULT_CSP: dict[str, str] = {
+    "default-src": "'self'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+    "object-src": "'none'",
+}
+
+
+@dataclass(frozen=True)
+class HeaderPolicy:
+    """The headers to send; ``None`` leaves a header out.
+
+    Attributes:
+        csp: Content-Security-Policy directives (name → sources).
+        csp_report_only: send the policy as ``Content-Security-Policy-Report-Only``.
+        content_type_options: ``X-Content-Type-Options``.
+        referrer_policy: ``Referrer-Policy``.
+        frame_options: ``X-Frame-Options`` (for old browsers; CSP ``frame-ancestors`` is
+            the modern one).
+        cross_origin_opener_policy: ``Cross-Origin-Opener-Policy``.
+        hsts: ``Strict-Transport-Security``, sent on HTTPS responses only.
+    """
+
+    csp: Mapping[str, str] | None = field(default_factory=lambda: dict(DEFAULT_CSP))
+    csp_report_only: bool = False
+    content_type_options: str | None = "nosniff"
+    referrer_policy: str | None = "strict-origin-when-cross-origin"
+    frame_options: str | None = "DENY"
+    cross_origin_opener_policy: str | None = "same-origin"
+    hsts: str | None = None
+
+    def headers(self, scope: Scope, nonce: str | None) -> list[tuple[bytes, bytes]]:
+        """The header lines for one response."""
+        out: list[tuple[bytes, bytes]] = []
+        if self.csp is not None:
+            name = b"content-security-policy"
+            if self.csp_report_only:
+                name += b"-report-only"
+            out.append((name, _csp(self.csp, nonce).encode("latin-1")))
+        for header, value in (
+            (b"x-content-type-options", self.content_type_options),
+            (b"referrer-policy", self.referrer_policy),
+            (b"x-frame-options", self.frame_options),
+            (b"cross-origin-opener-policy", self.cross_origin_opener_policy),
+        ):
+            if value is not None:
+                out.append((header, value.encode("latin-1")))
+        if self.hsts is not None and scope.get("scheme") in ("https", "wss"):
+            # RFC 6797 §7.2: browsers ignore HSTS received over plain HTTP.
+            out.append((b"strict-transport-security", self.hsts.encode("latin-1")))
+        return out
+
+
+def _csp(directives: Mapping[str, str], nonce: str | None) -> str:
+    parts = dict(directives)
+    if nonce is not None:
+        token = f"'nonce-{nonce}'"
+        for name in ("script-src", "style-src"):
+            base = parts.get(name, parts.get("default-src", "'self'"))
+            parts[name] = f"{base} {token}"
+    return "; ".join(f"{name} {value}".strip() for name, value in parts.items())
+
+
+class _Nonce:
+    """A request's nonce, made only if a template or handler asks for it."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value: str | None = None
+
+    def get(self) -> str:
+        if self.value is None:
+            self.value = base64.b64encode(secrets.token_bytes(16)).decode()
+        return self.value
+
+
+def csp_nonce(request: Request) -> str:
+    """This response's CSP nonce: ``<script nonce="{{ csp_nonce() }}">`` runs inline code.
+
+    The nonce is added to ``script-src`` and ``style-src`` only when someone asked for it.
+    As a dependency: ``nonce: Annotated[str, Inject(csp_nonce)]``.
+    """
+    holder = request.scope.get(NONCE_KEY)
+    if not isinstance(holder, _Nonce):
+        raise ImproperlyConfigured("CSP nonces need the SecurityHeaders component.")
+    return holder.get()
+
+
+def security_headers(**changes: Any) -> Callable[[F], F]:
+    """Change the security headers of one route: ``@security_headers(frame_options=None)``.
+
+    Takes the fields of the policy (``csp``, ``frame_options``, ``referrer_policy``…); a
+    ``csp`` mapping replaces the app's directives named in it and keeps the others, and a
+    directive set to ``None`` is removed.
+    """
+    known = set(HeaderPolicy.__dataclass_fields__)
+    unknown = set(changes) - known
+    if unknown:
+        raise ImproperlyConfigured(
+            f"security_headers() has no option {', '.join(sorted(unknown))}; "
+            f"use some of {', '.join(sorted(known))}."
+        )
+
+    def decorate(handler: F) -> F:
+        setattr(handler, OVERRIDE, dict(changes))
+        return handler
+
+    return decorate
+
+
+class SecurityHeadersMiddleware:
+    """Add the policy's headers to every HTTP response that does not set them itself."""
+
+    def __init__(self, app: ASGIApp, *, policy: HeaderPolicy) -> None:
+        self.app = app
+        self.policy = policy
+        self._per_route: dict[int, HeaderPolicy] | None = None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Serve one connection, adding headers when the response starts."""
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        nonce = _Nonce()
+        scope[NONCE_KEY] = nonce
+        policy = self._policy_for(scope)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                for name, value in policy.headers(scope, nonce.value):
+                    if name not in present:
+                        headers.append((name, value))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+    def _policy_for(self, scope: Scope) -> HeaderPolicy:
+        if self._per_route is None:
+            self._per_route = self._collect(scope.get("app"))
+        if not self._per_route:
+            return self.policy
+        route_for = getattr(scope.get("app"), "route_for", None)
+        info = route_for(scope) if route_for is not None else None
+        if info is None:
+            return self.policy
+        return self._per_route.get(id(info), self.policy)
+
+    def _collect(self, app: Any) -> dict[int, HeaderPolicy]:
+        table = getattr(app, "routes_table", None)
+        found: dict[int, HeaderPolicy] = {}
+        for info in table() if table is not None else ():
+            changes = getattr(info.endpoint, OVERRIDE, None)
+            if changes:
+                found[id(info)] = _apply(self.policy, changes)
+        return found
+
+
+def _apply(policy: HeaderPolicy, changes: Mapping[str, Any]) -> HeaderPolicy:
+    changes = dict(changes)
+    csp = changes.pop("csp", ...)
+    if csp is not ...:
+        if csp is None:
+            changes["csp"] = None
+        else:
+            merged = {**(policy.csp or {}), **csp}
+            changes["csp"] = {k: v for k, v in merged.items() if v is not None}
+    return replace(policy, **changes)
+
+
+class SecurityHeaders:
+    """Security headers as a component: ``App(components=[SecurityHeaders()])``.
+
+    The defaults are strict: a Content-Security-Policy allowing only the app's own origin
+    (``default-src 'self'``, no plugins, no framing, forms post only to the app),
+    ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: strict-origin-when-cross-origin``,
+    ``X-Frame-Options: DENY``, ``Cross-Origin-Opener-Policy: same-origin``, and in
+    production ``Strict-Transport-Security`` on HTTPS responses. A response that sets one
+    of these headers itself keeps its own value.
+
+    Args:
+        csp: directives that replace the defaults of the same name (``None`` as a value
+            removes one); ``csp=None`` sends no CSP at all.
+        hsts: the ``Strict-Transport-Security`` value; by default
+            ``max-age=31536000; includeSubDomains`` in production and off elsewhere.
+        **options: other :class:`HeaderPolicy` fields (``frame_options=None``…).
+    """
+
+    name = "security_headers"
+
+    def __init__(
+        self,
+        *,
+        csp: Mapping[str, str | None] | Any | None = ...,
+        hsts: str | Any | None = ...,
+        **options: Any,
+    ) -> None:
+        unknown = set(options) - set(HeaderPolicy.__dataclass_fields__)
+        if unknown:
+            raise ImproperlyConfigured(f"SecurityHeaders has no option {sorted(unknown)}.")
+        self.csp = csp
+        self.hsts = hsts
+        self.options = options
+
+    def policy(self, app: App) -> HeaderPolicy:
+        """The app-wide policy these options give for ``app``'s settings."""
+        base = HeaderPolicy(**self.options)
+        if self.hsts is ...:
+            hsts = "max-age=31536000; includeSubDomains" if app.settings.is_production else None
+        else:
+            hsts = self.hsts
+        base = replace(base, hsts=hsts)
+        if self.csp is not ...:
+            base = _apply(base, {"csp": self.csp})
+        return base
+
+    def setup(self, app: App) -> None:
+        """Add the middleware as an outer layer, and ``csp_nonce()`` to templates."""
+        app.add_middleware(Middleware(SecurityHeadersMiddleware, policy=self.policy(app)))
+        app.extensions["security_headers"] = self
+        app.extensions.setdefault("template_context_processors", []).append(_nonce_context)
+
+
+def _nonce_context(request: Request) -> Mapping[str, Any]:
+    holder = request.scope.get(NONCE_KEY)
+    return {"csp_nonce": holder.get} if isinstance(holder, _Nonce) else {}

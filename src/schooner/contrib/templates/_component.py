@@ -1,0 +1,176 @@
+"""The ``Templates`` component: one Jinja2 environment per app, autoescaping, helpers."""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from schooner.exceptions import ImproperlyConfigured
+from schooner.http import HTMLResponse, Request
+
+if TYPE_CHECKING:
+    from schooner.app import App
+
+__all__ = ["CONTEXT_PROCESSORS", "ContextProcessor", "Templates"]
+
+EXTENSION_KEY = "templates"
+CONTEXT_PROCESSORS = "template_context_processors"
+"""``app.extensions`` key of the list of context processors other components contribute.
+
+A battery that wants something in every template (flash messages, the CSRF token, the
+current user) appends a processor there in its ``setup``; it does not import this battery.
+"""
+
+ContextProcessor = Callable[[Request], Mapping[str, Any]]
+
+
+def _autoescape(_name: str | None) -> bool:
+    # Always on: for .html and for every other name too. Templates that must not be escaped
+    # (plain-text e-mails) mark the values that are safe with ``|safe`` explicitly.
+    return True
+
+
+class Templates:
+    """Jinja2 templates as a component: ``App(components=[Templates("templates")])``.
+
+    Templates are looked up in the folders given here first, then in the folders that
+    components declared with ``app.add_template_dir`` (in the order they were added), so a
+    project overrides a component's template by putting one with the same name in its own
+    folder. Autoescaping is always on. Templates are compiled once and cached; with the
+    app in debug mode they are reloaded when their file changes.
+
+    Every template sees ``request``, ``url_for(name, **params)``, ``static_url(path)`` (when
+    the app serves static files) and whatever the context processors add (flash messages,
+    CSRF token and user, from their batteries).
+
+    Args:
+        directories: the project's template folders (one path or several).
+        context_processors: ``(request) -> mapping`` callables (sync or async) whose
+            results are added to every template's context.
+        globals: names available in every template (functions, constants).
+        filters: extra Jinja2 filters by name.
+        extensions: Jinja2 extensions to load.
+        auto_reload: reload changed files; defaults to the app's debug mode.
+    """
+
+    name = "templates"
+
+    def __init__(
+        self,
+        directories: str | Path | Sequence[str | Path] = "templates",
+        *,
+        context_processors: Iterable[ContextProcessor] = (),
+        globals: Mapping[str, Any] | None = None,
+        filters: Mapping[str, Callable[..., Any]] | None = None,
+        extensions: Sequence[str | type[jinja2.ext.Extension]] = (),
+        auto_reload: bool | None = None,
+    ) -> None:
+        if isinstance(directories, str | Path):
+            directories = [directories]
+        self.directories = [Path(d).resolve() for d in directories]
+        for directory in self.directories:
+            if not directory.is_dir():
+                raise ImproperlyConfigured(
+                    f"Template folder {str(directory)!r} does not exist. Create it, or pass "
+                    "Templates(...) the folder your templates are in."
+                )
+        self.context_processors = list(context_processors)
+        self._globals = dict(globals or {})
+        self._filters = dict(filters or {})
+        self._extensions = list(extensions)
+        self._auto_reload = auto_reload
+        self._app: App | None = None
+        self._env: jinja2.Environment | None = None
+
+    # -- component ----------------------------------------------------------------------------
+
+    def setup(self, app: App) -> None:
+        """Register as ``app.extensions["templates"]`` and as the provider of ``Templates``."""
+        app.extensions[EXTENSION_KEY] = self
+        app.extensions.setdefault(CONTEXT_PROCESSORS, [])
+        self._app = app
+        app.provide(Templates, self._self, scope="app")
+
+    def _self(self) -> Templates:
+        return self
+
+    @property
+    def app(self) -> App:
+        """The app this component was set up on."""
+        if self._app is None:
+            raise ImproperlyConfigured(
+                "These templates are not part of an app yet: pass them to "
+                "App(components=[...]) before rendering."
+            )
+        return self._app
+
+    # -- the environment ------------------------------------------------------------------------
+
+    @property
+    def env(self) -> jinja2.Environment:
+        """The Jinja2 environment, created on first use (after every component is set up)."""
+        if self._env is None:
+            self._env = self._create_env()
+        return self._env
+
+    def _create_env(self) -> jinja2.Environment:
+        app = self.app
+        folders = [*self.directories, *(d for d in app.template_dirs if d not in self.directories)]
+        auto_reload = app.debug if self._auto_reload is None else self._auto_reload
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(f) for f in folders]),
+            autoescape=_autoescape,
+            enable_async=True,
+            auto_reload=auto_reload,
+            cache_size=-1,  # never evict: a site has a bounded number of templates
+            extensions=self._extensions,
+        )
+        env.globals.update(self._globals)
+        env.filters.update(self._filters)
+        return env
+
+    # -- rendering ------------------------------------------------------------------------------
+
+    async def context(self, request: Request, values: Mapping[str, Any]) -> dict[str, Any]:
+        """The full context for a template: helpers, processors' values, then ``values``."""
+        app = self.app
+        context: dict[str, Any] = {
+            "request": request,
+            "url_for": request.url_for,
+        }
+        static_url = getattr(app, "static_url", None)
+        if callable(static_url) and getattr(app, "static_dirs", None):
+            root_path = str(request.scope.get("root_path", ""))
+            context["static_url"] = lambda path: root_path + static_url(path)
+        processors = [*app.extensions.get(CONTEXT_PROCESSORS, ()), *self.context_processors]
+        for processor in processors:
+            extra = processor(request)
+            if inspect.isawaitable(extra):
+                extra = await extra
+            context.update(extra)
+        context.update(values)
+        return context
+
+    async def render(
+        self, request: Request, name: str | Sequence[str], values: Mapping[str, Any] | None = None
+    ) -> str:
+        """Render the template ``name`` (or the first that exists of several) to a string."""
+        template = self.env.get_or_select_template(name if isinstance(name, str) else list(name))
+        return await template.render_async(await self.context(request, values or {}))
+
+    async def response(
+        self,
+        request: Request,
+        name: str | Sequence[str],
+        values: Mapping[str, Any] | None = None,
+        *,
+        status_code: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> HTMLResponse:
+        """Render ``name`` into an HTML response."""
+        body = await self.render(request, name, values)
+        return HTMLResponse(body, status_code, headers)

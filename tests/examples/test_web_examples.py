@@ -1,0 +1,99 @@
+"""The examples of the templates, sessions and security pages (web_app.py)."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import socket
+import sys
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from schooner.contrib.sessions import Session
+from schooner.testing import TestClient
+
+DOCS = Path(__file__).resolve().parents[2] / "examples" / "docs"
+
+
+@pytest.fixture
+def web() -> ModuleType:
+    """web_app.py, freshly imported."""
+    spec = importlib.util.spec_from_file_location("web_app_example", DOCS / "web_app.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["web_app_example"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_post_redirect_get_with_flash(web: ModuleType) -> None:
+    """The form posts with its token, the boat is kept in the session, the flash shows once."""
+    with TestClient(web.app) as client:
+        page = client.get("/boats")
+        assert "<h1>Boats in Portsmouth</h1>" in page.text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page.text)
+        assert token is not None
+        added = client.post("/boats", data={"name": "Victory", "csrf_token": token.group(1)})
+        assert added.status_code == 303
+        after = client.get("/boats").text
+        assert '<p class="flash flash-success">Victory is moored.</p>' in after
+        assert '<a href="/boats/Victory">Victory</a>' in after
+        assert "is moored" not in client.get("/boats").text
+        assert client.post("/boats", data={"name": "Pirate"}).status_code == 403
+
+
+def test_nonce_and_headers(web: ModuleType) -> None:
+    """The inline script's nonce is in this response's policy; the widget may be framed."""
+    with TestClient(web.app) as client:
+        page = client.get("/boats/Mary%20Rose")
+        widget = client.get("/widget")
+    nonce = re.search(r'<script nonce="([^"]+)">', page.text)
+    assert nonce is not None
+    assert f"'nonce-{nonce.group(1)}'" in page.headers["content-security-policy"]
+    assert "Mary Rose" in page.text
+    assert "x-frame-options" not in widget.headers
+    assert "frame-ancestors https://partner.example" in widget.headers["content-security-policy"]
+
+
+def load(name: str) -> ModuleType:
+    """Import examples/docs/<name>.py under a private name."""
+    spec = importlib.util.spec_from_file_location(f"{name}_example", DOCS / f"{name}.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[f"{name}_example"] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_forms_from_model_example() -> None:
+    """forms_from_model.py: the columns' types, lengths and nullability make the form."""
+    form_class = load("forms_from_model").ArticleForm
+    form = form_class({"title": "x" * 121, "body": "text"})
+    assert form.errors == {"title": ["Enter at most 120 characters."]}
+    assert form["body"].widget == "textarea"
+    assert not form["subtitle"].required
+
+
+def test_sessions_redis_example(monkeypatch: pytest.MonkeyPatch) -> None:
+    """sessions_redis.py keeps the visitor's data in Redis (skipped without Redis locally)."""
+    try:
+        socket.create_connection(("127.0.0.1", 6379), timeout=1).close()
+    except OSError:
+        if os.environ.get("CI") == "true":
+            pytest.fail("Redis must run in CI")
+        pytest.skip("Redis is not running")
+    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    app = load("sessions_redis").app
+
+    @app.get("/n")
+    async def count(session: Session) -> int:
+        session["n"] = session.get("n", 0) + 1
+        return int(session["n"])
+
+    with TestClient(app) as client:
+        assert [client.get("/n").json() for _ in range(3)] == [1, 2, 3]
