@@ -122,6 +122,28 @@ def test_queries_example(examples: dict[str, ModuleType], seeded: dict[str, int]
     assert rest["next_cursor"] is None
 
 
+def test_filters_example(examples: dict[str, ModuleType], seeded: dict[str, int]) -> None:
+    """orm_filters.py: each filter narrows, order_by sorts, mistakes are 422s."""
+    with TestClient(app_of(examples, "orm_filters")) as client:
+
+        def titles(query: str) -> list[str]:
+            response = client.get("/books/search" + query)
+            assert response.status_code == 200, response.text
+            result: list[str] = response.json()
+            return result
+
+        assert titles("?title__icontains=THE") == ["The Dispossessed", "The Player of Games"]
+        assert titles("?year__ge=1970&year__lt=1990&order_by=-year") == [
+            "The Player of Games",
+            "Consider Phlebas",
+            "The Dispossessed",
+        ]
+        assert titles(f"?author_id__in={seeded['Herbert']}") == ["Dune"]
+        assert titles("?pages__le=200&order_by=title") == ["A Wizard of Earthsea"]
+        assert client.get("/books/search?order_by=author_id").status_code == 422
+        assert client.get("/books/search?year__ge=-5").status_code == 422
+
+
 def test_raw_sql_example(examples: dict[str, ModuleType], seeded: dict[str, int]) -> None:
     """The CTE, the window function and the text() queries answer as the guide says."""
     with TestClient(app_of(examples, "orm_raw_sql")) as client:
@@ -223,7 +245,7 @@ pytest_plugins = ["pytester"]
 def test_every_orm_example_is_tested() -> None:
     """Every orm_* example is exercised above."""
     covered = {
-        "orm_locking", "orm_models", "orm_multiple", "orm_queries", "orm_raw_sql",
+        "orm_filters", "orm_locking", "orm_models", "orm_multiple", "orm_queries", "orm_raw_sql",
         "orm_serialization", "orm_sessions", "orm_testing_conftest", "orm_testing_test",
     }  # fmt: skip
     assert set(ORM_EXAMPLES) == covered

@@ -27,7 +27,8 @@ Turn it on by adding a :class:`Database` to the app's components; it is configur
   :func:`schema_for` derives one with ``include``/``exclude``/``rename``; private columns
   never leave unless asked for. :func:`model_from`, :func:`apply_update` and :func:`create`
   turn validated bodies into rows.
-* **Queries.** :func:`get_or_404`, :func:`get_for_update`, :func:`paginate`,
+* **Queries.** :class:`FilterSet` (filters and ordering from query parameters),
+  :func:`get_or_404`, :func:`get_for_update`, :func:`paginate`,
   :func:`paginate_keyset`, :func:`bulk_insert`, :func:`bulk_update`; everything else is plain
   SQLAlchemy.
 * **Tests.** :mod:`schooner.contrib.orm.testing` has pytest fixtures for your project.
@@ -49,6 +50,7 @@ from sqlalchemy.orm import Session
 
 from schooner.contrib.orm._component import Database, OrmExtension
 from schooner.contrib.orm._config import DatabaseConfig
+from schooner.contrib.orm._filters import FilterSet
 from schooner.contrib.orm._models import (
     NAMING_CONVENTION,
     UUIDPK,
@@ -83,6 +85,7 @@ __all__ = [
     "CursorPage",
     "Database",
     "DatabaseConfig",
+    "FilterSet",
     "IntPK",
     "Model",
     "ModelSchema",
