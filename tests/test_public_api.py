@@ -26,6 +26,7 @@ PACKAGES = [
     "schooner.contrib.ratelimit",
     "schooner.contrib.security",
     "schooner.contrib.sessions",
+    "schooner.contrib.sessions.database",
     "schooner.contrib.templates",
 ]
 

@@ -97,3 +97,20 @@ def test_sessions_redis_example(monkeypatch: pytest.MonkeyPatch) -> None:
 
     with TestClient(app) as client:
         assert [client.get("/n").json() for _ in range(3)] == [1, 2, 3]
+
+
+def test_sessions_database_example(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """sessions_database.py keeps the visitor's data in a table of the app's database."""
+    monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'app.db'}")
+    module = load("sessions_database")
+    app = module.app
+    app.on_startup(module.db.create_all)
+
+    @app.get("/n")
+    async def count(session: Session) -> int:
+        session["n"] = session.get("n", 0) + 1
+        return int(session["n"])
+
+    with TestClient(app) as client:
+        assert [client.get("/n").json() for _ in range(2)] == [1, 2]
+        assert len(client.cookies["session"]) < 120
