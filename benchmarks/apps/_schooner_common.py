@@ -12,20 +12,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
 
-import jinja2
 import msgspec
 from _common import HELLO
 
 from schooner import App, Form, Header, Router, Settings, UploadFile
+from schooner.contrib.templates import Templates
 
 router = Router()
 
-# Schooner has no templates battery yet: the fortunes page is rendered with Jinja2 directly,
-# with autoescaping on, as the Jinja2 documentation recommends for HTML.
-templates = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-    autoescape=jinja2.select_autoescape(["html"]),
-)
+# The fortunes page is rendered by Schooner's templates battery, as a Schooner user would:
+# Jinja2 with autoescaping always on, compiled once, rendered asynchronously.
+templates = Templates(Path(__file__).parent / "templates")
 
 
 def production_app() -> App:
@@ -38,7 +35,7 @@ def production_app() -> App:
         allowed_hosts=["127.0.0.1"],
         secret_key=secrets.token_urlsafe(48),  # nothing is signed here, but production asks
     )
-    return App(settings=settings, openapi=None)
+    return App(settings=settings, openapi=None, components=[templates])
 
 
 class NewItem(msgspec.Struct):

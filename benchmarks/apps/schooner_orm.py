@@ -7,12 +7,12 @@ through their wire schema. The tests without a database are the same as ``schoon
 from __future__ import annotations
 
 from _common import DSN, EXTRA_FORTUNE, POOL_SIZE, query_count, random_id, random_ids
-from _schooner_common import production_app, router, templates
+from _schooner_common import production_app, router
 from sqlalchemy import select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from schooner import HTMLResponse
 from schooner.contrib.orm import AsyncSession, Database, DatabaseConfig, Model, schema_for
+from schooner.contrib.templates import TemplateResponse
 
 
 class World(Model):
@@ -71,9 +71,9 @@ async def updates(session: AsyncSession, queries: str | None = None) -> list[Wor
 
 
 @app.get("/fortunes")
-async def fortunes(session: AsyncSession) -> HTMLResponse:
+async def fortunes(session: AsyncSession) -> TemplateResponse:
     """Every fortune plus one, sorted by message, rendered with escaping."""
     rows = list(await session.scalars(select(Fortune)))
     rows.append(Fortune(id=0, message=EXTRA_FORTUNE))
     rows.sort(key=lambda fortune: fortune.message)
-    return HTMLResponse(templates.get_template("fortunes.html").render(fortunes=rows))
+    return TemplateResponse("fortunes.html", {"fortunes": rows})

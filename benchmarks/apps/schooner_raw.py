@@ -10,9 +10,9 @@ from collections.abc import AsyncIterator
 
 import asyncpg
 from _common import DSN, EXTRA_FORTUNE, POOL_SIZE, query_count, random_id, random_ids
-from _schooner_common import production_app, router, templates
+from _schooner_common import production_app, router
 
-from schooner import HTMLResponse
+from schooner.contrib.templates import TemplateResponse
 
 SELECT = "SELECT id, randomnumber FROM world WHERE id = $1"
 UPDATE = "UPDATE world SET randomnumber = $2 WHERE id = $1"
@@ -60,12 +60,11 @@ async def updates(pool: asyncpg.Pool, queries: str | None = None) -> list[dict[s
 
 
 @app.get("/fortunes")
-async def fortunes(pool: asyncpg.Pool) -> HTMLResponse:
+async def fortunes(pool: asyncpg.Pool) -> TemplateResponse:
     """Every fortune plus one, sorted by message, rendered with escaping."""
     rows = [(row["id"], row["message"]) for row in await pool.fetch("SELECT * FROM fortune")]
     rows.append((0, EXTRA_FORTUNE))
     rows.sort(key=lambda row: row[1])
-    page = templates.get_template("fortunes.html").render(
-        fortunes=[{"id": fid, "message": message} for fid, message in rows]
+    return TemplateResponse(
+        "fortunes.html", {"fortunes": [{"id": fid, "message": msg} for fid, msg in rows]}
     )
-    return HTMLResponse(page)

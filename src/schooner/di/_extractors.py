@@ -103,6 +103,7 @@ class ValueExtractor:
     __slots__ = (
         "default",
         "exact_type",
+        "header_key",
         "location",
         "marker",
         "multi",
@@ -126,6 +127,7 @@ class ValueExtractor:
             self.wire_name = info.name
         self.default = MISSING_DEFAULT if info.required else info.default
         self.multi = location in ("query", "header") and is_sequence(info.annotation)
+        self.header_key = self.wire_name.lower().encode("latin-1")
         constraints = marker.constraints() if marker else {}
         target = info.annotation
         if constraints:
@@ -144,6 +146,13 @@ class ValueExtractor:
         location = self.location
         if location == "path":
             return ctx.scope.get("path_params", {}).get(self.wire_name, MISSING)
+        if location == "header" and not self.multi:
+            # Straight from the ASGI headers: no Headers object for one lookup.
+            key = self.header_key
+            for name, value in ctx.scope["headers"]:
+                if name == key:
+                    return value.decode("latin-1")
+            return MISSING
         request = ctx.request
         if location == "query":
             source: Any = request.query_params

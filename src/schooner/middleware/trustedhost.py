@@ -32,6 +32,9 @@ _HOST: Final = re.compile(r"^(\[[0-9a-f:.]+\]|[a-z0-9._~-]+)(?::[0-9]*)?$")
 _PATTERN: Final = re.compile(r"^(\*\.)?(\[[0-9a-f:.]+\]|[a-z0-9._~-]+)$")
 
 
+_KNOWN_LIMIT: Final = 1024
+
+
 def parse_host(value: str) -> str | None:
     """Return the host name of a ``Host`` header, lower-cased, without port or final dot.
 
@@ -83,6 +86,10 @@ class TrustedHostMiddleware:
                 self.exact.add(name)
         self.suffixes_tuple = tuple(self.suffixes)
         self.www_redirect = www_redirect
+        # Host header values already found allowed: a set lookup instead of parsing on
+        # every request. Only allowed values are kept, and only so many (wildcards allow
+        # unboundedly many names).
+        self._known: set[bytes] = set()
 
     def is_allowed(self, host: str) -> bool:
         """Whether the (parsed) host name is allowed."""
@@ -93,8 +100,13 @@ class TrustedHostMiddleware:
             await self.app(scope, receive, send)
             return
         values = [value for name, value in scope["headers"] if name == b"host"]
+        if len(values) == 1 and values[0] in self._known:
+            await self.app(scope, receive, send)
+            return
         host = parse_host(values[0].decode("latin-1")) if len(values) == 1 else None
         if host is not None and self.is_allowed(host):
+            if len(self._known) < _KNOWN_LIMIT:
+                self._known.add(values[0])
             await self.app(scope, receive, send)
             return
         response = self._refusal(scope, values, host)
