@@ -5,15 +5,14 @@ Covers cache_basic.py, cache_responses.py and cache_redis.py.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
-import sys
 import uuid
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from _loading import docs_example
 
 from schooner import App
 from schooner.testing import TestClient
@@ -23,13 +22,7 @@ DOCS = Path(__file__).resolve().parents[2] / "examples" / "docs"
 
 def load(name: str) -> ModuleType:
     """Import examples/docs/<name>.py afresh under a private name."""
-    spec = importlib.util.spec_from_file_location(f"cache_example_{name}", DOCS / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return docs_example(name, "cache_example")
 
 
 def test_basic_cached_function_and_get_or_set() -> None:

@@ -13,6 +13,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from _loading import docs_example
 
 from schooner import App, PlainTextResponse, Request, Response
 from schooner.exceptions import ImproperlyConfigured, RouteConflict
@@ -22,16 +23,8 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples" / "docs"
 
 
 def load(name: str) -> ModuleType:
-    """Import ``examples/docs/<name>.py`` afresh, as its own module."""
-    module_name = f"docs_example_{name}"
-    spec = importlib.util.spec_from_file_location(module_name, EXAMPLES / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    # Registered so msgspec, dataclasses and pydantic can resolve string annotations.
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+    """Import examples/docs/<name>.py afresh under a private name."""
+    return docs_example(name, "docs_example")
 
 
 def app_of(name: str) -> App:

@@ -6,15 +6,14 @@ mw_requestid.py, mw_accesslog.py and mw_stack.py.
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import json
 import logging
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from _loading import docs_example
 
 from schooner import App
 from schooner.testing import AsyncTestClient, TestClient
@@ -25,13 +24,7 @@ SPA = "https://app.example.com"
 
 def load(name: str) -> ModuleType:
     """Import examples/docs/<name>.py afresh under a private name."""
-    spec = importlib.util.spec_from_file_location(f"mw_example_{name}", DOCS / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return docs_example(name, "mw_example")
 
 
 def app_of(name: str) -> App:

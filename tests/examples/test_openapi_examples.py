@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from _loading import import_file
 from openapi_spec_validator import validate
 
 from schooner import App
@@ -20,13 +19,7 @@ DOCS = ROOT / "examples" / "docs"
 
 def load(path: Path, name: str) -> ModuleType:
     """Import a file under a private module name."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_file(path, name)
 
 
 @pytest.fixture

@@ -5,14 +5,13 @@ Covers ratelimit_basic.py, ratelimit_keys.py, ratelimit_login.py and ratelimit_r
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import socket
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from _loading import docs_example
 
 from schooner.testing import TestClient
 
@@ -21,13 +20,7 @@ DOCS = Path(__file__).resolve().parents[2] / "examples" / "docs"
 
 def load(name: str) -> ModuleType:
     """Import examples/docs/<name>.py afresh under a private name."""
-    spec = importlib.util.spec_from_file_location(f"rl_example_{name}", DOCS / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
+    return docs_example(name, "rl_example")
 
 
 def test_basic_limits() -> None:

@@ -1,13 +1,12 @@
 """The examples of docs/realtime.md: examples/realtime/app.py and realtime_testing.py."""
 
 import asyncio
-import importlib.util
-import sys
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 import pytest
+from _loading import import_file
 
 from schooner.testing import TestClient, WebSocketRejected
 from schooner.websockets import WebSocketDisconnect
@@ -17,13 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def load(path: Path, name: str) -> ModuleType:
     """Import a file under a private module name."""
-    spec = importlib.util.spec_from_file_location(name, path)
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+    return import_file(path, name)
 
 
 def test_realtime_testing_example() -> None:

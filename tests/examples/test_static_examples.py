@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import importlib.util
 import json
 import re
 import sys
@@ -12,6 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from _loading import docs_example
 from click.testing import CliRunner
 
 from schooner.cli import main
@@ -23,15 +23,8 @@ ASSETS = EXAMPLES / "static_assets"
 
 
 def load(name: str) -> ModuleType:
-    """Import ``examples/docs/<name>.py`` afresh, under a private module name."""
-    module_name = f"static_example_{name}"
-    spec = importlib.util.spec_from_file_location(module_name, EXAMPLES / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
+    """Import examples/docs/<name>.py afresh under a private name."""
+    return docs_example(name, "static_example")
 
 
 def fingerprint(path: Path) -> str:

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import socket
-import sys
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from _loading import docs_example
 
 from schooner.contrib.sessions import Session
 from schooner.testing import TestClient
@@ -21,13 +20,7 @@ DOCS = Path(__file__).resolve().parents[2] / "examples" / "docs"
 @pytest.fixture
 def web() -> ModuleType:
     """web_app.py, freshly imported."""
-    spec = importlib.util.spec_from_file_location("web_app_example", DOCS / "web_app.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["web_app_example"] = module
-    spec.loader.exec_module(module)
-    return module
+    return docs_example("web_app", "web")
 
 
 def test_post_redirect_get_with_flash(web: ModuleType) -> None:
@@ -60,14 +53,8 @@ def test_nonce_and_headers(web: ModuleType) -> None:
 
 
 def load(name: str) -> ModuleType:
-    """Import examples/docs/<name>.py under a private name."""
-    spec = importlib.util.spec_from_file_location(f"{name}_example", DOCS / f"{name}.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[f"{name}_example"] = module
-    spec.loader.exec_module(module)
-    return module
+    """Import examples/docs/<name>.py afresh under a private name."""
+    return docs_example(name, "example")
 
 
 def test_forms_from_model_example() -> None:

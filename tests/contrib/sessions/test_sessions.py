@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 import uuid
 from typing import Any
@@ -24,7 +22,6 @@ from schooner.websockets import WebSocket
 
 KEY = "k" * 40
 OLD_KEY = "o" * 40
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def session_app(sessions: Sessions | None = None, **app_options: Any) -> App:
@@ -264,20 +261,6 @@ def test_development_without_a_key_uses_a_random_one(caplog: pytest.LogCaptureFi
 
 
 # -- Redis ------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def redis_url() -> str:
-    """The test Redis; unreachable is a skip locally and a failure with CI=true."""
-    try:
-        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
-            pass
-    except OSError as exc:
-        message = f"Redis is not available at 127.0.0.1:6379: {exc}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} (CI=true: the Redis suite must run)", pytrace=False)
-        pytest.skip(message)
-    return REDIS_URL
 
 
 def redis_sessions(url: str, prefix: str) -> Sessions:

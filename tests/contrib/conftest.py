@@ -1,4 +1,4 @@
-"""Fixtures for the rate-limit battery's tests."""
+"""Fixtures shared by the batteries' tests."""
 
 from __future__ import annotations
 
