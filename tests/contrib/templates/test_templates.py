@@ -246,3 +246,29 @@ def test_missing_folder_and_misuse_are_clear_errors(tmp_path: Path, folder: Path
 
     with TestClient(app, raise_server_exceptions=False) as client:
         assert client.get("/").status_code == 500
+
+
+async def harbour_news() -> str:
+    """An async function a template can call when rendering is async."""
+    return "<tide> turns at 6"
+
+
+def test_async_rendering_awaits_calls_in_templates(folder: Path) -> None:
+    """With async_rendering=True a template awaits async functions (still escaped)."""
+    write(folder, "news.html", "News: {{ news() }}")
+    app = App(components=[Templates(folder, globals={"news": harbour_news}, async_rendering=True)])
+
+    @app.get("/news")
+    async def news() -> TemplateResponse:
+        return TemplateResponse("news.html")
+
+    with TestClient(app) as client:
+        assert client.get("/news").text == "News: &lt;tide&gt; turns at 6"
+
+
+def test_sync_rendering_is_the_default(folder: Path) -> None:
+    """By default templates are compiled for sync rendering (faster; no awaiting inside)."""
+    templates = Templates(folder)
+    App(components=[templates])
+    assert templates.async_rendering is False
+    assert templates.env.is_async is False
