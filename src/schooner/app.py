@@ -90,6 +90,8 @@ class App(RouteRegistry):
             or ``"ignore"``.
         openapi: the OpenAPI document's settings (title, version, where the document
             and the docs UI are served); ``None`` serves neither.
+        static_dirs: the project's static folders, served under ``/static`` and searched
+            before any component's, so the project's files override theirs.
     """
 
     def __init__(
@@ -106,6 +108,7 @@ class App(RouteRegistry):
         converters: Mapping[str, Converter] | None = None,
         trailing_slash: TrailingSlash = "redirect",
         openapi: OpenAPI | None = _DEFAULT_OPENAPI,
+        static_dirs: Sequence[str | Path] = (),
     ) -> None:
         super().__init__()
         self.openapi = openapi
@@ -149,6 +152,8 @@ class App(RouteRegistry):
             self.add_middleware(entry)
         for key, handler in (exception_handlers or {}).items():
             self.add_exception_handler(key, handler)
+        for directory in static_dirs:  # before the components': the project's files win
+            self.add_static_dir(directory)
         for component in components:
             self.add_component(component)
 

@@ -48,6 +48,16 @@ def test_declaration_order_decides_overrides(folders: Folders) -> None:
         assert client.get("/static/robots.txt").status_code == 200
 
 
+def test_project_static_dirs_override_components(folders: Folders) -> None:
+    """App(static_dirs=...) is declared before the components: the project's file wins."""
+    app = App(static_dirs=[folders.project], components=[Theme(folders.theme)])
+    plain = {"accept-encoding": "identity"}  # the fixture's .gz/.br siblings are not real
+    with TestClient(app) as client:
+        assert client.get("/static/css/site.css", headers=plain).content == CSS
+        assert client.get("/static/img/logo.png", headers=plain).content == PNG  # theme's
+    assert app.static_url("css/site.css") == f"/static/css/site.{digest(CSS)}.css"
+
+
 def test_several_prefixes(folders: Folders) -> None:
     """Folders with different prefixes are served separately; static_url finds the right one."""
     app = App()
