@@ -66,6 +66,9 @@ class RouteInfo:
 
 
 _DEFAULT_OPENAPI = OpenAPI()
+# Scope key of App.route_for's answer: ((app, raw path, method), RouteInfo | None). The key
+# holds the app, so a mounted app (which gets a copy of the scope) never reuses its parent's.
+_ROUTE_KEY = "schooner.route"
 
 
 class App(RouteRegistry):
@@ -417,9 +420,21 @@ class App(RouteRegistry):
         """The route that will serve this HTTP or WebSocket connection, if one matches.
 
         For middleware that applies per-route rules before routing happens (CSRF, security
-        headers): it sees what the router will choose. ``None`` for 404s, 405s, mounts
-        and malformed paths (the router answers those).
+        headers, caching, rate limits): it sees what the router will choose. ``None`` for
+        404s, 405s, mounts and malformed paths (the router answers those). The answer is
+        kept in the scope, so several such layers match the path once.
         """
+        method = WEBSOCKET if scope["type"] == "websocket" else scope.get("method", "GET")
+        key = (self, scope.get("raw_path") or scope.get("path"), method)
+        cached = scope.get(_ROUTE_KEY)
+        if cached is not None and cached[0] == key:
+            info: RouteInfo | None = cached[1]
+            return info
+        info = self._find_route(scope, method)
+        scope[_ROUTE_KEY] = (key, info)
+        return info
+
+    def _find_route(self, scope: Scope, method: str) -> RouteInfo | None:
         try:
             path = route_path(scope)
         except HTTPException:
@@ -428,7 +443,6 @@ class App(RouteRegistry):
         if found is None:
             return None
         handlers = found[0].handlers
-        method = WEBSOCKET if scope["type"] == "websocket" else scope.get("method", "GET")
         handler = handlers.get(method)
         if handler is None and method == "HEAD":
             handler = handlers.get("GET")

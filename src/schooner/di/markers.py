@@ -15,6 +15,9 @@ from typing import Any, Literal
 
 Scope = Literal["request", "app"]
 
+CONSTRAINTS = ("ge", "gt", "le", "lt", "min_length", "max_length", "pattern")
+"""The constraint options markers (and the forms battery's fields) share with ``msgspec.Meta``."""
+
 
 @dataclass(frozen=True, slots=True, kw_only=True)
 class Param:
@@ -47,8 +50,7 @@ class Param:
 
     def constraints(self) -> dict[str, Any]:
         """Return the non-empty constraints, in ``msgspec.Meta`` keyword form."""
-        names = ("ge", "gt", "le", "lt", "min_length", "max_length", "pattern")
-        return {n: getattr(self, n) for n in names if getattr(self, n) is not None}
+        return {n: getattr(self, n) for n in CONSTRAINTS if getattr(self, n) is not None}
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)

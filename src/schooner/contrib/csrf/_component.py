@@ -90,7 +90,10 @@ class CSRFMiddleware:
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
-        problem = self._origin_problem(scope) or await self._token_problem(request)
+        headers = _headers(scope)
+        problem = self._origin_problem(scope, headers) or await self._token_problem(
+            request, headers
+        )
         if problem is not None:
             logger.warning(
                 "CSRF check failed for %s %s: %s", scope["method"], scope["path"], problem
@@ -118,8 +121,7 @@ class CSRFMiddleware:
 
     # -- origin ----------------------------------------------------------------------------------
 
-    def _origin_problem(self, scope: Scope) -> str | None:
-        headers = _headers(scope)
+    def _origin_problem(self, scope: Scope, headers: Mapping[bytes, str]) -> str | None:
         own = _own_origin(scope, headers)
         origin = headers.get(b"origin")
         if origin is not None:
@@ -145,12 +147,12 @@ class CSRFMiddleware:
 
     # -- token -----------------------------------------------------------------------------------
 
-    async def _token_problem(self, request: Request) -> str | None:
+    async def _token_problem(self, request: Request, headers: Mapping[bytes, str]) -> str | None:
         state = request.scope.get(SESSION_SCOPE_KEY)
         if state is None:
             raise ImproperlyConfigured("CSRF needs sessions: add Sessions() before CSRF().")
         secret = (await state.load()).get("_csrf")
-        supplied = _headers(request.scope).get(self.header_name)
+        supplied = headers.get(self.header_name)
         content_type = request.content_type.lower()
         if supplied is None and content_type.startswith(FORM_TYPES):
             request.max_body_size = _limit(request, content_type.startswith("multipart/"))

@@ -12,6 +12,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 import msgspec
 
 from schooner.datastructures import UploadFile
+from schooner.di.markers import CONSTRAINTS
 
 __all__ = ["Field", "FieldSpec", "Widget"]
 
@@ -186,9 +187,7 @@ def build_spec(name: str, annotation: Any, field: Field, default: Any) -> FieldS
     multiple = get_origin(base) in (list, set, tuple, frozenset)
     item = get_args(base)[0] if multiple and get_args(base) else base
     constraints = {
-        key: getattr(field, key)
-        for key in ("min_length", "max_length", "ge", "gt", "le", "lt", "pattern")
-        if getattr(field, key) is not None
+        key: getattr(field, key) for key in CONSTRAINTS if getattr(field, key) is not None
     }
     target: Any = item
     if constraints and not (isinstance(item, type) and issubclass(item, UploadFile)):

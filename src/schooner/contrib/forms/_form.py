@@ -13,6 +13,7 @@ import msgspec
 
 from schooner.contrib.forms._fields import Field, FieldSpec, build_spec
 from schooner.datastructures import FormData, UploadFile
+from schooner.di.markers import CONSTRAINTS
 from schooner.exceptions import FieldError, HTTPException, ValidationError
 from schooner.http import Request
 
@@ -305,7 +306,7 @@ def _from_meta(annotation: Any, field: Field | None) -> tuple[Any, Field]:
     changes: dict[str, Any] = {}
     for extra in extras:
         if isinstance(extra, msgspec.Meta):
-            for key in ("min_length", "max_length", "ge", "gt", "le", "lt", "pattern"):
+            for key in CONSTRAINTS:
                 value = getattr(extra, key, None)
                 if value is not None and getattr(field, key) is None:
                     changes[key] = value

@@ -101,18 +101,22 @@ class _State:
         rolling = config.expiry == "rolling" and len(session) > 0
         if not session.modified and not rolling:
             return None
-        if not session.modified:
-            touch = getattr(config.backend, "touch", None)
-            if touch is not None and session.id is not None:
-                await touch(session, config.max_age)
         if session.regenerated and isinstance(config.backend, CookieBackend):
             session.created = _now()
         if len(session) == 0 and session.is_new:
             return None  # nothing stored yet: no cookie
-        token = await config.backend.save(session, self._ttl(session))
+        ttl = self._ttl(session)
+        touch = getattr(config.backend, "touch", None)
+        if not session.modified and touch is not None and session.id is not None:
+            # Rolling expiry of an unchanged server-side session: extend the entry, keep
+            # its id; rewriting the data would be a second round trip for nothing.
+            await touch(session, ttl)
+            token = session.id
+        else:
+            token = await config.backend.save(session, ttl)
         encoded = base64.urlsafe_b64encode(token.encode()).rstrip(b"=")
         value = config.signer.sign(encoded).decode()
-        return self._set_cookie(scope, value, max_age=self._ttl(session))
+        return self._set_cookie(scope, value, max_age=ttl)
 
     def _ttl(self, session: Session) -> int:
         config = self.config
