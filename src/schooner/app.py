@@ -16,7 +16,12 @@ from schooner.di.markers import Scope as ProviderScope
 from schooner.exceptions import HTTPException, ImproperlyConfigured, RouteConflict
 from schooner.lifespan import Hook, Lifespan, LifespanFactory
 from schooner.middleware.base import Middleware, build_stack, normalize
-from schooner.middleware.errors import ExceptionHandler, ExceptionMiddleware, ServerErrorMiddleware
+from schooner.middleware.errors import (
+    ExceptionHandler,
+    ExceptionHandlers,
+    ExceptionMiddleware,
+    ServerErrorMiddleware,
+)
 from schooner.openapi._config import OpenAPI
 from schooner.routing._dispatch import Dispatcher, TrailingSlash, route_path
 from schooner.routing._endpoint import make_endpoint
@@ -129,6 +134,7 @@ class App(RouteRegistry):
         self.converters: dict[str, Converter] = {**DEFAULT_CONVERTERS, **(converters or {})}
         self._middleware: list[tuple[Middleware, str | None, str | None]] = []
         self._handlers: dict[type[BaseException] | int, ExceptionHandler] = {}
+        self._errors = ExceptionHandlers({})
         self._startup: list[Hook] = list(on_startup)
         self._shutdown: list[Hook] = list(on_shutdown)
         self._lifespans: list[LifespanFactory] = list(lifespan)
@@ -275,6 +281,7 @@ class App(RouteRegistry):
         self._routes = []
         self._handler_info = {}
         self.settings.check()
+        self._errors = ExceptionHandlers(self._handlers)
         if self.debug and self.settings.environment == "production":
             raise ImproperlyConfigured(
                 "Debug mode is on in production: it would show tracebacks to visitors. "
@@ -297,9 +304,10 @@ class App(RouteRegistry):
             self._add_mount(Mount(static.prefix, static))
         self._matcher.finish()
         ordered = self._ordered_middleware()
-        inner = ExceptionMiddleware(
-            Dispatcher(self._matcher, trailing_slash=self.trailing_slash), self._handlers
-        )
+        # Exception handlers apply just outside each route: the router and the routes use
+        # them directly (no layer of their own per request), and route middleware and
+        # mounted apps are wrapped in an ExceptionMiddleware.
+        inner = Dispatcher(self._matcher, trailing_slash=self.trailing_slash, errors=self._errors)
         stack = build_stack(inner, ordered)
         server_errors = self._handlers.get(500) or self._handlers.get(Exception)
         self._chain = [
@@ -335,9 +343,12 @@ class App(RouteRegistry):
                 headers=options.get("headers"),
                 max_body_size=options.get("max_body_size", self.settings.max_body_size),
                 max_upload_size=options.get("max_upload_size", self.settings.max_upload_size),
+                errors=self._errors,
             )
         router_middleware = [normalize(m) for m in flat.middleware]
         app = build_stack(endpoint, router_middleware)
+        if router_middleware:
+            app = ExceptionMiddleware(app, self._errors)
         source = describe(route.endpoint)
         self._matcher.add(compiled, route.methods, app, source)
         name = route.name

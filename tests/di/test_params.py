@@ -356,3 +356,18 @@ def test_unresolvable_annotation() -> None:
     app.add_route("/x", x, methods=["GET"])
     with pytest.raises(ImproperlyConfigured, match="Cannot resolve the type annotations"):
         app.build()
+
+
+def test_query_values_read_strictly_once_per_request() -> None:
+    """Single-valued query parameters see the last value; malformed encoding is a 400."""
+    app = App()
+
+    @app.get("/q")
+    async def q(a: str, b: int = 0, tags: list[str] | None = None, c: str = "") -> dict[str, Any]:
+        return {"a": a, "b": b, "tags": tags, "c": c}
+
+    with client_for(app) as client:
+        answer = client.get("/q?a=1&b=2&a=x+y&tags=t&tags=u&c=caf%C3%A9")
+        assert answer.json() == {"a": "x y", "b": 2, "tags": ["t", "u"], "c": "café"}
+        assert client.get("/q?a=%zz").status_code == 400
+        assert client.get("/q?b=2").json()["errors"][0]["loc"] == ["query", "a"]

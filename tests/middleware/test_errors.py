@@ -173,3 +173,75 @@ def test_debug_json_for_api_clients() -> None:
     assert response.headers["content-type"] == "application/problem+json"
     assert body["exception"] == "ZeroDivisionError"
     assert body["traceback"][-1]["function"] == "crash"
+
+
+def test_handlers_apply_wherever_a_route_raises() -> None:
+    """Parameterless, parameterised and sync handlers, route middleware, mounted apps and
+    a Response that fails before starting all go through the exception handlers."""
+    from schooner import Middleware, Router
+    from schooner.types import Receive, Scope, Send
+
+    async def refuse(scope: Scope, receive: Receive, send: Send) -> None:
+        raise HTTPError(401, "Who are you?")
+
+    class Guard:
+        def __init__(self, app: object) -> None:
+            self.app = app
+
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            raise PaymentError("from middleware")
+
+    class Broken(Response):
+        async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+            raise PaymentError("before the start")
+
+    app = make_app(
+        exception_handlers={PaymentError: lambda r, e: JSONResponse({"why": str(e)}, 402)}
+    )
+    guarded = Router(middleware=[Middleware(Guard)])
+
+    @guarded.get("/guarded")
+    async def never() -> str:
+        return "unreachable"
+
+    @app.get("/with-param/{n:int}")
+    async def with_param(n: int) -> None:
+        raise PaymentError(f"param {n}")
+
+    @app.get("/sync")
+    def sync() -> None:
+        raise PaymentError("sync")
+
+    @app.get("/broken")
+    async def broken() -> Response:
+        return Broken()
+
+    app.include(guarded)
+    app.mount("/mounted", refuse)
+    with TestClient(app) as client:
+        assert client.get("/payment").json() == {"why": "card declined"}
+        assert client.get("/with-param/3").json() == {"why": "param 3"}
+        assert client.get("/sync").json() == {"why": "sync"}
+        assert client.get("/guarded").json() == {"why": "from middleware"}
+        assert client.get("/broken").json() == {"why": "before the start"}
+        mounted = client.get("/mounted/x")
+        assert mounted.status_code == 401
+        assert mounted.headers["content-type"] == "application/problem+json"
+
+
+def test_error_after_the_response_started_is_not_answered_twice() -> None:
+    """A streaming body that fails midway is re-raised for the server, never a second start."""
+    from schooner import StreamingResponse
+
+    app = App(exception_handlers={PaymentError: lambda r, e: JSONResponse({}, 402)})
+
+    async def chunks():  # type: ignore[no-untyped-def]
+        yield b"first"
+        raise PaymentError("midway")
+
+    @app.get("/stream")
+    async def stream() -> StreamingResponse:
+        return StreamingResponse(chunks())
+
+    with TestClient(app, raise_server_exceptions=True) as client, pytest.raises(PaymentError):
+        client.get("/stream")

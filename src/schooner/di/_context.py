@@ -6,6 +6,8 @@ from collections.abc import AsyncGenerator, Callable, Generator
 from typing import Any
 
 from schooner.concurrency import run_sync
+from schooner.exceptions import BadRequest
+from schooner.http._sansio.query import DecodeError, parse_query_dict
 from schooner.http.request import Request
 from schooner.types import Receive, Scope
 from schooner.websockets import WebSocket
@@ -20,6 +22,7 @@ class RequestContext:
     """
 
     __slots__ = (
+        "_query",
         "_request",
         "cache",
         "cleanups",
@@ -40,12 +43,13 @@ class RequestContext:
         self.cache: dict[Callable[..., Any], Any] = {}
         self.cleanups: list[Generator[Any, None, None] | AsyncGenerator[Any, None]] = []
         self._request: Request | None = None
+        self._query: dict[str, str] | None = None
         self.websocket: WebSocket | None = None
 
     @property
-    def has_request(self) -> bool:
-        """Whether the ``Request`` was created (it may hold uploads to close)."""
-        return self._request is not None
+    def needs_finish(self) -> bool:
+        """Whether :meth:`finish` has work: cleanups to run or uploads to close."""
+        return bool(self.cleanups) or (self._request is not None and self._request.holds_uploads)
 
     @property
     def request(self) -> Request:
@@ -58,6 +62,20 @@ class RequestContext:
                 max_upload_size=self.max_upload_size,
             )
         return self._request
+
+    @property
+    def query(self) -> dict[str, str]:
+        """The query string as ``{name: last value}``, parsed once per request.
+
+        Raises:
+            BadRequest: the query has invalid percent-encoding or is not UTF-8.
+        """
+        if self._query is None:
+            try:
+                self._query = parse_query_dict(self.scope.get("query_string", b""))
+            except DecodeError as exc:
+                raise BadRequest(detail=f"Malformed query string: {exc}.")
+        return self._query
 
     async def finish(self, exc: BaseException | None) -> None:
         """Run generator cleanups in reverse order; ``exc`` is thrown into each generator.

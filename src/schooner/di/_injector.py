@@ -57,11 +57,12 @@ class Dependant:
 
     Attributes:
         sync_steps: ``(name, extractor)`` pairs read synchronously (path, query, header, …).
+        sync_reads: the same names with the functions resolution calls (compiled readers).
         async_steps: ``(name, extractor)`` pairs that await (body, dependencies); a ``None``
             name runs the step for its effect only (router and route ``dependencies``).
     """
 
-    __slots__ = ("async_steps", "call", "kind", "params", "scope", "sync_steps")
+    __slots__ = ("async_steps", "call", "kind", "params", "scope", "sync_reads", "sync_steps")
 
     def __init__(self, call: Callable[..., Any], scope: Scope) -> None:
         self.call = call
@@ -70,6 +71,8 @@ class Dependant:
         self.params: list[ParamInfo] = []
         self.sync_steps: list[tuple[str, Callable[[RequestContext, list[FieldError]], Any]]] = []
         self.async_steps: list[tuple[str | None, Any]] = []
+        # What resolution calls for the sync steps: each extractor's compiled reader.
+        self.sync_reads: list[tuple[str, Callable[[RequestContext, list[FieldError]], Any]]] = []
 
     def __repr__(self) -> str:
         return f"<Dependant {describe(self.call)} ({self.scope})>"
@@ -207,6 +210,8 @@ class Injector:
                 body_seen = True
             if isinstance(step, ValueExtractor) or step in (_request_step, _websocket_step):
                 dependant.sync_steps.append((info.name, step))
+                read = step.extract if isinstance(step, ValueExtractor) else step
+                dependant.sync_reads.append((info.name, read))
             else:
                 dependant.async_steps.append((info.name, step))
         if scope == "app":
@@ -285,8 +290,8 @@ class Injector:
         """
         errors: list[FieldError] = []
         kwargs: dict[str, Any] = {}
-        for name, step in dependant.sync_steps:
-            kwargs[name] = step(ctx, errors)
+        for name, read in dependant.sync_reads:
+            kwargs[name] = read(ctx, errors)
         for maybe_name, async_step in dependant.async_steps:
             value = await async_step(ctx, errors)
             if maybe_name is not None:

@@ -282,6 +282,11 @@ class Request:
             self._form = await parse_form(content_type, chunks)
         return self._form
 
+    @property
+    def holds_uploads(self) -> bool:
+        """Whether a parsed form (which may hold uploaded files) is waiting to be closed."""
+        return self._form is not None
+
     async def close(self) -> None:
         """Close uploaded files held by a parsed form."""
         if self._form is not None:

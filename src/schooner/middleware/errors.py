@@ -2,9 +2,10 @@
 
 ``ServerErrorMiddleware`` is always the outermost layer: an exception nothing else handled
 becomes a 500 problem response (no internal details in production; a debug page in
-development) and is logged with the request id. ``ExceptionMiddleware`` sits just outside
-the router: it turns ``HTTPException`` and exceptions with a registered handler into
-responses, so the user's middleware sees responses for them.
+development) and is logged with the request id. Just outside each route, ``HTTPException``
+and exceptions with a registered handler become responses (``ExceptionHandlers``; the
+router and routes apply them themselves, ``ExceptionMiddleware`` wraps route middleware and
+mounted apps), so the user's middleware sees responses for them.
 """
 
 from __future__ import annotations
@@ -52,18 +53,21 @@ def problem_response(exc: HTTPException) -> Response:
     return ProblemResponse(exc.to_problem(), status_code=exc.status_code, headers=exc.headers)
 
 
-class ExceptionMiddleware:
-    """Turns handled exceptions into responses; the most specific registered type wins.
+class ExceptionHandlers:
+    """The registered exception handlers, and how one turns an exception into a response.
+
+    Used by the router and each route (which handle their own exceptions, so a request
+    does not pay for a separate layer) and by :class:`ExceptionMiddleware` (route
+    middleware and mounted apps).
 
     Args:
-        app: the inner app (the router).
-        handlers: exception type → handler; ``HTTPException`` has a default handler.
+        handlers: exception type (or status code) → handler; ``HTTPException`` has a
+            default handler.
     """
 
-    def __init__(
-        self, app: ASGIApp, handlers: Mapping[type[BaseException] | int, ExceptionHandler]
-    ) -> None:
-        self.app = app
+    __slots__ = ("handlers", "status_handlers")
+
+    def __init__(self, handlers: Mapping[type[BaseException] | int, ExceptionHandler]) -> None:
         self.handlers = {k: v for k, v in handlers.items() if isinstance(k, type)}
         self.status_handlers = {k: v for k, v in handlers.items() if isinstance(k, int)}
 
@@ -71,7 +75,8 @@ class ExceptionMiddleware:
         """Return the handler for ``exc``.
 
         For an ``HTTPException``, a handler registered for its status code wins; otherwise
-        the handler of the nearest class in the exception's MRO, or ``None``.
+        the handler of the nearest class in the exception's MRO, then the default problem
+        response for ``HTTPException``, or ``None``.
         """
         if isinstance(exc, HTTPException):
             by_status = self.status_handlers.get(exc.status_code)
@@ -81,10 +86,47 @@ class ExceptionMiddleware:
             handler = self.handlers.get(cls)
             if handler is not None:
                 return handler
+        if isinstance(exc, HTTPException):
+            return _http_exception_handler
         return None
 
+    async def respond(self, exc: BaseException, scope: Scope, receive: Receive, send: Send) -> bool:
+        """Send the response for ``exc``; ``False`` (nothing sent) when nothing handles it.
+
+        Only for HTTP connections whose response has not started: the caller knows that.
+        """
+        handler = self.lookup(exc)
+        if handler is None or scope["type"] != "http":
+            return False
+        response = await call_handler(handler, Request(scope, receive), exc)
+        await response(scope, receive, send)
+        return True
+
+
+class ExceptionMiddleware:
+    """Turns handled exceptions into responses; the most specific registered type wins.
+
+    Routes and the router handle their own exceptions (see :class:`ExceptionHandlers`);
+    this layer does it for what they call that is not theirs: route middleware and
+    mounted apps. An exception raised after the response started is re-raised.
+
+    Args:
+        app: the inner app.
+        handlers: the app's exception handlers.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        handlers: ExceptionHandlers | Mapping[type[BaseException] | int, ExceptionHandler],
+    ) -> None:
+        self.app = app
+        self.handlers = (
+            handlers if isinstance(handlers, ExceptionHandlers) else ExceptionHandlers(handlers)
+        )
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] not in ("http", "websocket"):
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         started = False
@@ -97,13 +139,8 @@ class ExceptionMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
-            handler = self.lookup(exc)
-            if handler is None and isinstance(exc, HTTPException):
-                handler = _http_exception_handler
-            if handler is None or started or scope["type"] != "http":
+            if started or not await self.handlers.respond(exc, scope, receive, send):
                 raise
-            response = await call_handler(handler, Request(scope, receive), exc)
-            await response(scope, receive, send)
 
 
 def _http_exception_handler(request: Request, exc: HTTPException) -> Response:
@@ -138,8 +175,7 @@ class ServerErrorMiddleware:
 
         async def tracking_send(message: Message) -> None:
             nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
+            started = True  # the first message of an HTTP response is always its start
             await send(message)
 
         try:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Literal
 
 from schooner.exceptions import BadRequest, HTTPException, MethodNotAllowed, NotFound
 from schooner.http._sansio.query import DecodeError, decode_component
 from schooner.http.response import RedirectResponse, Response
+from schooner.middleware.errors import ExceptionHandlers, ExceptionMiddleware
 from schooner.routing._matcher import Matcher
 from schooner.routing.route import WEBSOCKET
-from schooner.types import Receive, Scope, Send
+from schooner.types import ASGIApp, Receive, Scope, Send
 from schooner.websockets import WebSocket
 
 TrailingSlash = Literal["redirect", "strict", "ignore"]
@@ -47,9 +49,16 @@ class Dispatcher:
             ``"ignore"`` (serve both forms).
     """
 
-    def __init__(self, matcher: Matcher, *, trailing_slash: TrailingSlash) -> None:
+    def __init__(
+        self,
+        matcher: Matcher,
+        *,
+        trailing_slash: TrailingSlash,
+        errors: ExceptionHandlers | None = None,
+    ) -> None:
         self.matcher = matcher
         self.trailing_slash = trailing_slash
+        self.errors = errors if errors is not None else ExceptionHandlers({})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
@@ -60,18 +69,35 @@ class Dispatcher:
                 return
             await self._websocket(scope, receive, send, path)
             return
+        try:
+            handler = self._select(scope)
+        except HTTPException as exc:  # 400, 404, 405, 426: nothing was sent yet
+            if not await self.errors.respond(exc, scope, receive, send):
+                raise
+            return
+        # Routes answer their own exceptions (see make_endpoint); route middleware is
+        # wrapped in an ExceptionMiddleware when the app is built.
+        await handler(scope, receive, send)
+
+    def _select(self, scope: Scope) -> ASGIApp:
+        """The app that answers this request: a route, a mount, a redirect or an
+        ``OPTIONS`` answer.
+
+        Raises:
+            HTTPException: 400 (malformed path), 404, 405 or 426 (a WebSocket-only path).
+        """
         path = route_path(scope)
         found = self.matcher.match(path)
         if found is None:
-            if await self._to_mount(scope, receive, send, path):
-                return
+            mount = self.matcher.match_mount(path)
+            if mount is not None:
+                return partial(self._to_mount, *mount)
             if self.trailing_slash != "strict" and path != "/":
                 alternate = path[:-1] if path.endswith("/") else path + "/"
                 other = self.matcher.match(alternate)
                 if other is not None:
                     if self.trailing_slash == "redirect":
-                        await self._redirect(scope, receive, send, alternate)
-                        return
+                        return self._redirect(scope, alternate)
                     found = other
             if found is None:
                 raise NotFound(detail=f"No route matches '{path}'.")
@@ -89,10 +115,7 @@ class Dispatcher:
                 method = "GET"
                 handler = entry.handlers.get(method)
             elif method == "OPTIONS":
-                await Response(status_code=204, headers={"allow": entry.allow})(
-                    scope, receive, send
-                )
-                return
+                return Response(status_code=204, headers={"allow": entry.allow})
             if handler is None:
                 raise MethodNotAllowed(
                     entry.allow.split(", "),
@@ -102,17 +125,14 @@ class Dispatcher:
             names = entry.renames[method]
             params = {names[name]: value for name, value in params.items()}
         scope["path_params"] = params
-        await handler(scope, receive, send)
+        return handler
 
-    async def _to_mount(self, scope: Scope, receive: Receive, send: Send, path: str) -> bool:
-        mount = self.matcher.match_mount(path)
-        if mount is None:
-            return False
-        prefix, app = mount
+    async def _to_mount(
+        self, prefix: str, app: ASGIApp, scope: Scope, receive: Receive, send: Send
+    ) -> None:
         child = dict(scope)
         child["root_path"] = scope.get("root_path", "") + prefix
-        await app(child, receive, send)
-        return True
+        await ExceptionMiddleware(app, self.errors)(child, receive, send)
 
     async def _websocket(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
         found = self.matcher.match(path)
@@ -122,15 +142,17 @@ class Dispatcher:
             scope["path_params"] = {names[k]: v for k, v in params.items()} if names else params
             await entry.handlers[WEBSOCKET](scope, receive, send)
             return
-        if await self._to_mount(scope, receive, send, path):
+        mount = self.matcher.match_mount(path)
+        if mount is not None:
+            await self._to_mount(*mount, scope, receive, send)
             return
         # No websocket route here: refuse the handshake (404 where the server can say so).
         await WebSocket(scope, receive, send).reject(404)
 
-    async def _redirect(self, scope: Scope, receive: Receive, send: Send, path: str) -> None:
+    def _redirect(self, scope: Scope, path: str) -> Response:
         target = scope.get("root_path", "") + path
         query = scope.get("query_string", b"")
         if query:
             target += "?" + query.decode("latin-1")
         # 308 keeps the method and body (RFC 9110 §15.4.9), unlike 301.
-        await RedirectResponse(target, status_code=308)(scope, receive, send)
+        return RedirectResponse(target, status_code=308)

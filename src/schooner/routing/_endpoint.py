@@ -10,7 +10,8 @@ from schooner.di._context import RequestContext
 from schooner.di._injector import Dependant, Injector, Kind
 from schooner.exceptions import ImproperlyConfigured
 from schooner.http.response import Response, encode_json
-from schooner.types import ASGIApp, RawHeaders, Receive, Scope, Send
+from schooner.middleware.errors import ExceptionHandlers
+from schooner.types import ASGIApp, Message, RawHeaders, Receive, Scope, Send
 
 _JSON = b"application/json"
 _TEXT = b"text/plain; charset=utf-8"
@@ -25,10 +26,12 @@ def make_endpoint(
     headers: Mapping[str, str] | None,
     max_body_size: int,
     max_upload_size: int,
+    errors: ExceptionHandlers,
 ) -> ASGIApp:
     """Return the ASGI app that runs ``dependant`` as a route handler.
 
-    Everything that can be decided before a request arrives is decided here.
+    Everything that can be decided before a request arrives is decided here. Exceptions
+    raised before the response starts are answered with ``errors`` (the app's handlers).
     """
     if dependant.kind in (Kind.GEN, Kind.ASYNC_GEN):
         raise ImproperlyConfigured(
@@ -43,52 +46,109 @@ def make_endpoint(
     status = status_code or 200
     empty_status = status_code or 204
 
-    async def send_result(result: Any, scope: Scope, receive: Receive, send: Send) -> None:
-        if isinstance(result, Response):
-            for key, value in extra:
-                if key not in {k for k, _ in result.headers.raw}:
-                    result.headers.raw.append((key, value))
-            await result(scope, receive, send)
-            return
+    def encode(result: Any, scope: Scope) -> tuple[Message, Message]:
+        """The start and body messages for a result that is not a ``Response``."""
         if result is None:
             raw = list(extra)
             if empty_status not in (204, 304):
                 raw.append((b"content-length", b"0"))
-            await send({"type": "http.response.start", "status": empty_status, "headers": raw})
-            await send({"type": "http.response.body", "body": b""})
-            return
+            return (
+                {"type": "http.response.start", "status": empty_status, "headers": raw},
+                {"type": "http.response.body", "body": b""},
+            )
         if isinstance(result, str):
             body, content_type = result.encode(), _TEXT
         elif isinstance(result, bytes):
             body, content_type = result, _BYTES
         else:
             body, content_type = encode_json(result), _JSON
-        raw = [
-            (b"content-type", content_type),
-            (b"content-length", str(len(body)).encode()),
-            *extra,
-        ]
-        await send({"type": "http.response.start", "status": status, "headers": raw})
-        await send(
-            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body}
+        raw = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
+        if extra:
+            raw += extra
+        return (
+            {"type": "http.response.start", "status": status, "headers": raw},
+            {"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else body},
         )
+
+    def add_extra(response: Response) -> None:
+        if extra:
+            present = {k for k, _ in response.headers.raw}
+            response.headers.raw.extend((k, v) for k, v in extra if k not in present)
+
+    # Exceptions raised before the response starts are answered here, by the app's
+    # exception handlers (no separate layer per request); unhandled ones, and any raised
+    # once the response started, propagate to the server-error layer.
+    if not has_params:
+
+        async def simple_endpoint(scope: Scope, receive: Receive, send: Send) -> None:
+            tracker: _Tracker | None = None
+            try:
+                result = await call() if is_async else await run_sync(call)
+                if isinstance(result, Response):
+                    add_extra(result)
+                    tracker = _Tracker(send)
+                    await result(scope, receive, tracker)
+                    return
+                start, body = encode(result, scope)
+            except Exception as exc:
+                if (tracker is not None and tracker.started) or not await errors.respond(
+                    exc, scope, receive, send
+                ):
+                    raise
+                return
+            await send(start)
+            await send(body)
+
+        simple_endpoint.__qualname__ = getattr(call, "__qualname__", "endpoint")
+        return simple_endpoint
 
     async def endpoint(scope: Scope, receive: Receive, send: Send) -> None:
         ctx = RequestContext(
             scope, receive, max_body_size=max_body_size, max_upload_size=max_upload_size
         )
+        tracker: _Tracker | None = None
         try:
-            kwargs = await injector.solve(dependant, ctx) if has_params else {}
-            if is_async:
-                result = await call(**kwargs)
+            kwargs = await injector.solve(dependant, ctx)
+            result = await call(**kwargs) if is_async else await run_sync(call, **kwargs)
+            if isinstance(result, Response):
+                add_extra(result)
+                tracker = _Tracker(send)
+                await result(scope, receive, tracker)
             else:
-                result = await run_sync(call, **kwargs)
-            await send_result(result, scope, receive, send)
-        except BaseException as exc:
+                start, body = encode(result, scope)
+        except Exception as exc:
+            await ctx.finish(exc)
+            if (tracker is not None and tracker.started) or not await errors.respond(
+                exc, scope, receive, send
+            ):
+                raise
+            return
+        except BaseException as exc:  # cancelled: clean up, never answer
             await ctx.finish(exc)
             raise
-        if ctx.cleanups or ctx.has_request:  # most requests have nothing to finish
+        if tracker is None:
+            try:
+                await send(start)
+                await send(body)
+            except BaseException as exc:
+                await ctx.finish(exc)
+                raise
+        if ctx.needs_finish:  # most requests have nothing to finish
             await ctx.finish(None)
 
     endpoint.__qualname__ = getattr(call, "__qualname__", "endpoint")
     return endpoint
+
+
+class _Tracker:
+    """A send channel that remembers whether the response started."""
+
+    __slots__ = ("send", "started")
+
+    def __init__(self, send: Send) -> None:
+        self.send = send
+        self.started = False
+
+    async def __call__(self, message: Message) -> None:
+        self.started = True
+        await self.send(message)

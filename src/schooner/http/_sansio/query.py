@@ -37,6 +37,16 @@ def parse_query_string(raw: bytes) -> list[tuple[str, str]]:
         DecodeError: see :func:`decode_component`.
     """
     pairs: list[tuple[str, str]] = []
+    if b"%" not in raw and b"+" not in raw:  # nothing to unquote: decode once, then split
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise DecodeError("percent-decoded text is not valid UTF-8") from None
+        for part in text.split("&"):
+            if part:
+                name, _, text_value = part.partition("=")
+                pairs.append((name, text_value))
+        return pairs
     for chunk in raw.split(b"&"):
         if not chunk:
             continue
@@ -45,3 +55,28 @@ def parse_query_string(raw: bytes) -> list[tuple[str, str]]:
             (decode_component(key, plus_is_space=True), decode_component(value, plus_is_space=True))
         )
     return pairs
+
+
+def parse_query_dict(raw: bytes) -> dict[str, str]:
+    """The query as ``{name: last value}``: what single-valued parameters read.
+
+    Raises:
+        DecodeError: see :func:`decode_component`.
+    """
+    if not raw:
+        return {}
+    if b"%" in raw or b"+" in raw:
+        return dict(parse_query_string(raw))
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise DecodeError("percent-decoded text is not valid UTF-8") from None
+    if "&" not in text:
+        name, _, value = text.partition("=")
+        return {name: value}
+    found: dict[str, str] = {}
+    for part in text.split("&"):
+        if part:
+            name, _, value = part.partition("=")
+            found[name] = value
+    return found
