@@ -1,6 +1,7 @@
 """Tests for the Database component: configuration, lifespan, providers, several databases."""
 # No "from __future__ import annotations": handlers here refer to local names.
 
+import asyncio
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -114,7 +115,7 @@ def test_server_pools_are_sized_and_pinged() -> None:
     """PostgreSQL/MariaDB engines get the configured pool (nothing connects yet)."""
     db = Database("postgresql+asyncpg://u:secret@localhost/db", config=DatabaseConfig(pool_size=4))
     assert db.engine.pool.size() == 4  # type: ignore[attr-defined]
-    assert db.engine.pool._pre_ping  # type: ignore[attr-defined]
+    assert not db.engine.pool._pre_ping  # type: ignore[attr-defined]  # idle-only pings
     assert "secret" not in repr(db)
 
 
@@ -226,3 +227,71 @@ def test_session_of_a_database_that_is_not_a_component_is_refused(sqlite_db: Tes
 
     with TestClient(app) as client, pytest.raises(ImproperlyConfigured, match="components"):
         client.get("/")
+
+
+def _pid_query(backend: str) -> str:
+    return "SELECT pg_backend_pid()" if backend == "postgresql" else "SELECT CONNECTION_ID()"
+
+
+def _kill_query(backend: str, pid: int) -> str:
+    return f"SELECT pg_terminate_backend({pid})" if backend == "postgresql" else f"KILL {pid}"
+
+
+def test_idle_connections_are_tested_and_replaced(
+    server_db: TestDatabase, server_backend: str
+) -> None:
+    """A pooled connection the server dropped while it sat idle is replaced on checkout:
+    the request sees a working connection, not an error."""
+    from sqlalchemy import text
+
+    async def scenario() -> tuple[int, int]:
+        db = Database(server_db.url, config=DatabaseConfig(pool_size=1, pool_ping_idle=0.2))
+        other = Database(server_db.url, config=DatabaseConfig(pool_size=1))
+        async with db.running(), other.running():
+            async with db.engine.connect() as conn:
+                first = int((await conn.execute(text(_pid_query(server_backend)))).scalar_one())
+            async with other.engine.connect() as conn:
+                await conn.execute(text(_kill_query(server_backend, first)))
+            await asyncio.sleep(0.4)  # idle long enough to be tested
+            async with db.engine.connect() as conn:
+                second = int((await conn.execute(text(_pid_query(server_backend)))).scalar_one())
+        return first, second
+
+    first, second = server_db.run(scenario())
+    assert first != second
+
+
+def test_busy_connections_are_not_pinged(
+    sqlite_db: TestDatabase, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Only connections idle for ``pool_ping_idle`` seconds cost a test round trip."""
+    from sqlalchemy import text
+
+    pings: list[object] = []
+
+    async def scenario() -> None:
+        db = Database(sqlite_db.url, config=DatabaseConfig(pool_ping_idle=0.2))
+        async with db.running():
+            dialect = db.engine.dialect
+            original = dialect.do_ping
+            monkeypatch.setattr(
+                dialect, "do_ping", lambda conn: pings.append(conn) or original(conn)
+            )
+            for _ in range(3):
+                async with db.engine.connect() as conn:
+                    await conn.execute(text("SELECT 1"))
+            assert pings == []  # each checkout came right after the previous checkin
+            await asyncio.sleep(0.3)
+            async with db.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            assert len(pings) == 1
+
+    sqlite_db.run(scenario())
+
+
+def test_ping_settings() -> None:
+    """``pool_ping_idle=0`` is SQLAlchemy's ping on every checkout; negative is refused."""
+    every = Database("postgresql+asyncpg://u@localhost/db", config=DatabaseConfig(pool_ping_idle=0))
+    assert every.engine.pool._pre_ping  # type: ignore[attr-defined]
+    with pytest.raises(ImproperlyConfigured, match="pool_ping_idle"):
+        DatabaseConfig(pool_ping_idle=-1)

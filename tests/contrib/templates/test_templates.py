@@ -272,3 +272,20 @@ def test_sync_rendering_is_the_default(folder: Path) -> None:
     App(components=[templates])
     assert templates.async_rendering is False
     assert templates.env.is_async is False
+
+
+def test_dict_keys_read_like_jinja2_does(folder: Path) -> None:
+    """``d.key`` reads the item; dict methods still win over same-named keys, as in Jinja2;
+    missing keys are undefined; other objects use their attributes."""
+    write(
+        folder,
+        "d.html",
+        "{{ d.id }}|{{ d.items()|list|length }}|{{ d.missing is undefined }}|{{ o.real }}|"
+        "{% for row in rows %}{{ row.message }};{% endfor %}",
+    )
+    templates = Templates(folder)
+    App(components=[templates])
+    template = templates.env.get_template("d.html")
+    rows = [{"message": "<b>"}, {"message": "ok"}]
+    text = template.render(d={"id": 7, "items": "shadowed"}, o=3, rows=rows)
+    assert text == "7|2|True|3|&lt;b&gt;;ok;"

@@ -42,6 +42,7 @@ from schooner.contrib.orm._config import (
     async_url,
     default_url,
     engine_options,
+    ping_idle_connections,
     sync_url,
 )
 from schooner.contrib.orm._models import Model
@@ -203,6 +204,8 @@ class Database:
             self._engine = create_async_engine(self.url, **engine_options(self.config, self.url))
             if self.url.get_backend_name() == "sqlite":
                 _sqlite_like_a_server(self._engine.sync_engine)
+            if self.config.pool_pre_ping and self.config.pool_ping_idle > 0:
+                ping_idle_connections(self._engine.sync_engine, self.config.pool_ping_idle)
         return self._engine
 
     @property
@@ -219,6 +222,8 @@ class Database:
                 engine = create_engine(target, **engine_options(self.config, target))
                 if target.get_backend_name() == "sqlite":
                     _sqlite_like_a_server(engine)
+                if self.config.pool_pre_ping and self.config.pool_ping_idle > 0:
+                    ping_idle_connections(engine, self.config.pool_ping_idle)
                 self._sync_engine = engine
             return self._sync_engine
 

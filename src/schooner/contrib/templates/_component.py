@@ -27,6 +27,26 @@ current user) appends a processor there in its ``setup``; it does not import thi
 
 ContextProcessor = Callable[[Request], Mapping[str, Any]]
 
+_DICT_ATTRIBUTES = frozenset(dir(dict))
+
+
+class _Environment(jinja2.Environment):
+    """Jinja2's environment with a faster ``dict.key`` lookup, same semantics.
+
+    Jinja2 reads ``row.name`` as ``getattr(row, "name")`` and, when that raises, as
+    ``row["name"]``: for dicts, the usual template context, every lookup pays for an
+    exception. Names that are not attributes of ``dict`` can only ever come from the item,
+    so they are looked up there first; anything else goes the usual way.
+    """
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if type(obj) is dict and attribute not in _DICT_ATTRIBUTES:
+            try:
+                return obj[attribute]
+            except KeyError:
+                pass
+        return super().getattr(obj, attribute)
+
 
 def _autoescape(_name: str | None) -> bool:
     # Always on: for .html and for every other name too. Templates that must not be escaped
@@ -127,7 +147,7 @@ class Templates:
         app = self.app
         folders = [*self.directories, *(d for d in app.template_dirs if d not in self.directories)]
         auto_reload = app.debug if self._auto_reload is None else self._auto_reload
-        env = jinja2.Environment(
+        env = _Environment(
             loader=jinja2.FileSystemLoader([str(f) for f in folders]),
             autoescape=_autoescape,
             enable_async=self.async_rendering,
