@@ -21,7 +21,7 @@ from schooner.contrib.templates import Templates
 router = Router()
 
 # The fortunes page is rendered by Schooner's templates battery, as a Schooner user would:
-# Jinja2 with autoescaping always on, compiled once, rendered asynchronously.
+# Jinja2 with autoescaping always on, compiled once.
 templates = Templates(Path(__file__).parent / "templates")
 
 

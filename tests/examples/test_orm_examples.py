@@ -122,6 +122,21 @@ def test_queries_example(examples: dict[str, ModuleType], seeded: dict[str, int]
     assert rest["next_cursor"] is None
 
 
+def test_read_example(examples: dict[str, ModuleType], seeded: dict[str, int]) -> None:
+    """orm_read.py: schema rows, Structs by name, tuples, lists for IN, 404 when missing."""
+    with TestClient(app_of(examples, "orm_read")) as client:
+        profile = client.get(f"/authors/{seeded['Banks']}/profile").json()
+        missing = client.get("/authors/99999/profile")
+        ids = "&".join(f"ids={seeded[name]}" for name in ("Banks", "Le Guin"))
+        stats = client.get(f"/stats?{ids}").json()
+    assert profile["author"]["name"] == "Banks"
+    assert "password_hash" not in profile["author"]
+    assert [b["year"] for b in profile["books"]] == sorted(b["year"] for b in profile["books"])
+    assert set(profile["books"][0]) == {"title", "year"}
+    assert missing.status_code == 404
+    assert stats == {"Banks": 3, "Le Guin": 2}
+
+
 def test_filters_example(examples: dict[str, ModuleType], seeded: dict[str, int]) -> None:
     """orm_filters.py: each filter narrows, order_by sorts, mistakes are 422s."""
     with TestClient(app_of(examples, "orm_filters")) as client:
@@ -246,6 +261,7 @@ def test_every_orm_example_is_tested() -> None:
     """Every orm_* example is exercised above."""
     covered = {
         "orm_filters", "orm_locking", "orm_models", "orm_multiple", "orm_queries", "orm_raw_sql",
+        "orm_read",
         "orm_serialization", "orm_sessions", "orm_testing_conftest", "orm_testing_test",
     }  # fmt: skip
     assert set(ORM_EXAMPLES) == covered

@@ -67,6 +67,7 @@ from schooner.contrib.orm._pagination import (
     paginate_keyset,
 )
 from schooner.contrib.orm._query import bulk_insert, bulk_update, get_for_update, get_or_404
+from schooner.contrib.orm._read import Reader, ReadQuery, reading
 from schooner.contrib.orm._serialize import (
     ModelSchema,
     SerializationError,
@@ -92,6 +93,8 @@ __all__ = [
     "OrmExtension",
     "Page",
     "PageLinks",
+    "ReadQuery",
+    "Reader",
     "SerializationError",
     "Session",
     "Timestamps",
@@ -107,6 +110,7 @@ __all__ = [
     "model_from",
     "paginate",
     "paginate_keyset",
+    "reading",
     "schema_for",
     "utcnow",
 ]
