@@ -10,7 +10,7 @@ import msgspec
 import pydantic
 import pytest
 
-from schooner import App, Body, Cookie, Form, Header, Path, Query, Request, UploadFile
+from schooner import App, Body, Cookie, Form, Header, Inject, Path, Query, Request, UploadFile
 from schooner.exceptions import ImproperlyConfigured
 from schooner.testing import TestClient
 
@@ -371,3 +371,61 @@ def test_query_values_read_strictly_once_per_request() -> None:
         assert answer.json() == {"a": "x y", "b": 2, "tags": ["t", "u"], "c": "café"}
         assert client.get("/q?a=%zz").status_code == 400
         assert client.get("/q?b=2").json()["errors"][0]["loc"] == ["query", "a"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [("true", True), ("TRUE", True), ("1", True), ("False", False), ("0", False)],
+)
+def test_bool_values_read_as_msgspec_reads_them(raw: str, expected: bool) -> None:
+    """Booleans from text: true/false (any case) and 1/0."""
+    app = App()
+
+    @app.get("/b")
+    async def b(flag: bool, x_flag: Annotated[bool, Header()] = False) -> list[bool]:
+        return [flag, x_flag]
+
+    with client_for(app) as client:
+        assert client.get(f"/b?flag={raw}", headers={"x-flag": raw}).json() == [
+            expected,
+            expected,
+        ]
+
+
+def test_fast_checks_agree_with_msgspec_on_refusals() -> None:
+    """Values the quick checks refuse get msgspec's own message, as before."""
+    app = App()
+
+    @app.get("/t")
+    async def t(
+        flag: bool = False, code: Annotated[str, Query(min_length=2, max_length=3)] = "ab"
+    ) -> dict[str, Any]:
+        return {"flag": flag, "code": code}
+
+    with client_for(app) as client:
+        assert client.get("/t?code=abc").json() == {"flag": False, "code": "abc"}
+        assert client.get("/t?code=ab").json()["code"] == "ab"
+        errors = {
+            tuple(e["loc"]): e["msg"] for e in client.get("/t?flag=yes&code=abcd").json()["errors"]
+        }
+        short = client.get("/t?code=a").json()["errors"][0]["msg"]
+    assert errors == {
+        ("query", "flag"): "Expected `bool`, got `str`",
+        ("query", "code"): "Expected `str` of length <= 3",
+    }
+    assert short == "Expected `str` of length >= 2"
+
+
+def test_a_body_read_for_a_parameter_is_shared_with_the_request() -> None:
+    """The body is read once: the Request a dependency asks for afterwards has it too."""
+    app = App()
+
+    async def raw_length(request: Request) -> int:
+        return len(await request.body()) + len(await request.json())
+
+    @app.post("/p")
+    async def p(point: Point, length: Annotated[int, Inject(raw_length)]) -> list[int]:
+        return [point.x, length]
+
+    with client_for(app) as client:
+        assert client.post("/p", content=b'{"x": 4, "y": 5}').json() == [4, 16 + 2]

@@ -8,7 +8,7 @@ from typing import Any
 from schooner.concurrency import run_sync
 from schooner.exceptions import BadRequest
 from schooner.http._sansio.query import DecodeError, parse_query_dict
-from schooner.http.request import Request
+from schooner.http.request import Request, read_body
 from schooner.types import Receive, Scope
 from schooner.websockets import WebSocket
 
@@ -22,6 +22,7 @@ class RequestContext:
     """
 
     __slots__ = (
+        "_body",
         "_query",
         "_request",
         "cache",
@@ -44,6 +45,7 @@ class RequestContext:
         self.cleanups: list[Generator[Any, None, None] | AsyncGenerator[Any, None]] = []
         self._request: Request | None = None
         self._query: dict[str, str] | None = None
+        self._body: bytes | None = None
         self.websocket: WebSocket | None = None
 
     @property
@@ -60,8 +62,21 @@ class RequestContext:
                 self.receive,
                 max_body_size=self.max_body_size,
                 max_upload_size=self.max_upload_size,
+                body=self._body,
             )
         return self._request
+
+    async def body(self) -> bytes:
+        """The whole body (``max_body_size``), read once and shared with the request.
+
+        Raises:
+            PayloadTooLarge: the body is larger than the route's limit.
+        """
+        if self._request is not None:
+            return await self._request.body()
+        if self._body is None:
+            self._body = await read_body(self.scope, self.receive, self.max_body_size)
+        return self._body
 
     @property
     def query(self) -> dict[str, str]:

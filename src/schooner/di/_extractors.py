@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 import typing
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any
@@ -104,6 +105,7 @@ class ValueExtractor:
         "default",
         "exact_type",
         "extract",
+        "fast",
         "header_key",
         "location",
         "marker",
@@ -141,7 +143,7 @@ class ValueExtractor:
         base = strip_optional(target)
         self.passthrough = not constraints and base is Any
         self.exact_type: Any = base if not constraints and isinstance(base, type) else None
-
+        self.fast = _fast_check(strip_optional(info.annotation), constraints)
         self.extract = self._compile()
 
     def raw(self, ctx: RequestContext) -> Any:
@@ -182,6 +184,10 @@ class ValueExtractor:
             return MISSING
         if type(raw) is self.exact_type or (self.passthrough and isinstance(raw, str)):
             return raw
+        if self.fast is not None and type(raw) is str:
+            value = self.fast(raw)
+            if value is not _REFUSED:
+                return value
         try:
             return msgspec.convert(raw, self.target, strict=False)
         except msgspec.ValidationError as exc:
@@ -234,6 +240,32 @@ class ValueExtractor:
 MISSING_DEFAULT: Any = object()
 """Sentinel used in place of ``inspect.Parameter.empty`` for speed and clarity."""
 
+_REFUSED: Any = object()
+_BOOLS = {"true": True, "false": False, "1": True, "0": False}  # what msgspec accepts
+
+
+def _fast_check(base: Any, constraints: dict[str, Any]) -> Callable[[str], Any] | None:
+    """A plain-Python check for the commonest conversions of a text value, or ``None``.
+
+    It accepts exactly what msgspec accepts, or answers ``_REFUSED``; msgspec then runs
+    and writes the error message, so both paths agree on every value.
+    """
+    if base is bool and not constraints:
+
+        def to_bool(raw: str) -> Any:
+            return _BOOLS.get(raw.lower(), _REFUSED)
+
+        return to_bool
+    if base is not str or not constraints or set(constraints) - {"min_length", "max_length"}:
+        return None
+    low = constraints.get("min_length", 0)
+    high = constraints.get("max_length", sys.maxsize)
+
+    def bounded(raw: str) -> Any:
+        return raw if low <= len(raw) <= high else _REFUSED
+
+    return bounded
+
 
 def _upload_hook(target: type, value: Any) -> Any:
     if isinstance(value, target):
@@ -264,7 +296,7 @@ class BodyExtractor:
         """Return the validated body; on failure append to ``errors`` and return ``MISSING``."""
         if self.media_type == "form":
             return await self._from_form(ctx, errors)
-        body = await ctx.request.body()
+        body = await ctx.body()
         if not body:
             if self.default is not MISSING_DEFAULT:
                 return self.default

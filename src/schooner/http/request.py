@@ -41,6 +41,7 @@ class Request:
         receive: the ASGI receive channel (for the body).
         max_body_size: limit for ``body()``, ``json()`` and urlencoded ``form()``.
         max_upload_size: limit for ``stream()`` and multipart ``form()``.
+        body: the body, when it was already read from ``receive``.
     """
 
     __slots__ = (
@@ -64,18 +65,19 @@ class Request:
         *,
         max_body_size: int = DEFAULT_MAX_BODY_SIZE,
         max_upload_size: int = DEFAULT_MAX_UPLOAD_SIZE,
+        body: bytes | None = None,
     ) -> None:
         self.scope = scope
         self._receive = receive
         self.max_body_size = max_body_size
         self.max_upload_size = max_upload_size
-        self._body: bytes | None = None
+        self._body: bytes | None = body
         self._json: Any = _UNSET
         self._form: FormData | None = None
         self._headers: Headers | None = None
         self._query: QueryParams | None = None
         self._cookies: dict[str, str] | None = None
-        self._stream_consumed = False
+        self._stream_consumed = body is not None
 
     # -- URL parts -------------------------------------------------------------------------
 
@@ -159,17 +161,6 @@ class Request:
 
     # -- body ------------------------------------------------------------------------------
 
-    def _check_length(self, limit: int) -> None:
-        for name, declared in self.scope["headers"]:
-            if name == b"content-length":
-                try:
-                    length = int(declared)
-                except ValueError:
-                    raise BadRequest(detail="The Content-Length header is not a number.")
-                if length > limit:
-                    raise _too_large(limit)
-                return
-
     async def stream(self) -> AsyncIterator[bytes]:
         """Yield the body in chunks as they arrive, without keeping them.
 
@@ -188,7 +179,7 @@ class Request:
             yield chunk
 
     async def _chunks(self, limit: int) -> AsyncIterator[bytes]:
-        self._check_length(limit)
+        _check_length(self.scope, limit)
         self._stream_consumed = True
         received = 0
         while True:
@@ -216,32 +207,9 @@ class Request:
                 raise RuntimeError(
                     "The request body was already streamed and cannot be read again."
                 )
-            self._body = await self._read_all(self.max_body_size)
+            self._stream_consumed = True
+            self._body = await read_body(self.scope, self._receive, self.max_body_size)
         return self._body
-
-    async def _read_all(self, limit: int) -> bytes:
-        # The same as joining _chunks(), without an async generator: most bodies arrive in
-        # one message, and this is on the hot path of every JSON request.
-        self._check_length(limit)
-        self._stream_consumed = True
-        chunks: list[bytes] = []
-        received = 0
-        while True:
-            message = await self._receive()
-            kind = message["type"]
-            if kind == "http.request":
-                chunk = message.get("body", b"")
-                received += len(chunk)
-                if received > limit:
-                    raise _too_large(limit)
-                if not message.get("more_body", False):
-                    if not chunks:
-                        return bytes(chunk)
-                    chunks.append(chunk)
-                    return b"".join(chunks)
-                chunks.append(chunk)
-            elif kind == "http.disconnect":
-                raise ClientDisconnect()
 
     async def json(self) -> Any:
         """Decode the body as JSON (cached).
@@ -314,6 +282,49 @@ class Request:
 
 
 _UNSET: Any = object()
+
+
+def _check_length(scope: Scope, limit: int) -> None:
+    for name, declared in scope["headers"]:
+        if name == b"content-length":
+            try:
+                length = int(declared)
+            except ValueError:
+                raise BadRequest(detail="The Content-Length header is not a number.")
+            if length > limit:
+                raise _too_large(limit)
+            return
+
+
+async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+    """Read a whole request body of at most ``limit`` bytes from ``receive``.
+
+    The same as joining :meth:`Request.stream`, without an async generator: most bodies
+    arrive in one message, and this is on the hot path of every JSON request.
+
+    Raises:
+        PayloadTooLarge: the declared or received length is over ``limit``.
+        ClientDisconnect: the client went away mid-body.
+    """
+    _check_length(scope, limit)
+    chunks: list[bytes] = []
+    received = 0
+    while True:
+        message = await receive()
+        kind = message["type"]
+        if kind == "http.request":
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > limit:
+                raise _too_large(limit)
+            if not message.get("more_body", False):
+                if not chunks:
+                    return bytes(chunk)
+                chunks.append(chunk)
+                return b"".join(chunks)
+            chunks.append(chunk)
+        elif kind == "http.disconnect":
+            raise ClientDisconnect()
 
 
 async def _replay(body: bytes) -> AsyncIterator[bytes]:
