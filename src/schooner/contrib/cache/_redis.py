@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from schooner.exceptions import ImproperlyConfigured, MissingDependency
+from schooner.contrib._redis import redis_from_url
+from schooner.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -37,11 +38,7 @@ class RedisBackend:
     ) -> None:
         self._owned = client is None
         if client is None:
-            try:
-                from redis.asyncio import Redis
-            except ImportError:  # pragma: no cover - exercised without the extra
-                raise MissingDependency("redis", "redis") from None
-            client = Redis.from_url(url or "redis://127.0.0.1:6379/0")
+            client = redis_from_url(url)
         self.client = client
         self.prefix = prefix
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+from schooner.contrib._redis import redis_from_url
 from schooner.contrib.sessions._backends import new_session_id
 from schooner.contrib.sessions._session import Session
-from schooner.exceptions import MissingDependency
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -35,11 +35,7 @@ class RedisBackend:
         prefix: str = "schooner:session:",
     ) -> None:
         if client is None:
-            try:
-                from redis.asyncio import Redis
-            except ImportError:  # pragma: no cover - exercised without the extra
-                raise MissingDependency("redis", "redis") from None
-            client = Redis.from_url(url or "redis://127.0.0.1:6379/0")
+            client = redis_from_url(url)
         self.client = client
         self.prefix = prefix
 
