@@ -106,7 +106,6 @@ class ValueExtractor:
         "exact_type",
         "extract",
         "fast",
-        "header_key",
         "location",
         "marker",
         "multi",
@@ -130,7 +129,6 @@ class ValueExtractor:
             self.wire_name = info.name
         self.default = MISSING_DEFAULT if info.required else info.default
         self.multi = location in ("query", "header") and is_sequence(info.annotation)
-        self.header_key = self.wire_name.lower().encode("latin-1")
         constraints = marker.constraints() if marker else {}
         target = info.annotation
         if constraints:
@@ -147,27 +145,15 @@ class ValueExtractor:
         self.extract = self._compile()
 
     def raw(self, ctx: RequestContext) -> Any:
-        """Return the raw value(s) from the request, or ``MISSING``."""
-        location = self.location
-        if location == "path":
-            return ctx.scope.get("path_params", {}).get(self.wire_name, MISSING)
-        if location == "header" and not self.multi:
-            # Straight from the ASGI headers: no Headers object for one lookup.
-            key = self.header_key
-            for name, value in ctx.scope["headers"]:
-                if name == key:
-                    return value.decode("latin-1")
-            return MISSING
-        if location == "query":
-            source: Any = ctx.request.query_params
-        elif location == "header":
-            source = ctx.request.headers
-        else:
-            return ctx.request.cookies.get(self.wire_name, MISSING)
-        if self.multi:
-            values = source.getlist(self.wire_name)
-            return values if values else MISSING
-        return source.get(self.wire_name, MISSING)
+        """The values of a multi-valued query or header parameter, or a cookie's value;
+        ``MISSING`` when absent. (Single path, query and header values are read by the
+        compiled readers of :meth:`_compile`.)"""
+        request = ctx.request
+        if self.location == "cookie":
+            return request.cookies.get(self.wire_name, MISSING)
+        source = request.query_params if self.location == "query" else request.headers
+        values = source.getlist(self.wire_name)
+        return values if values else MISSING
 
     def __call__(self, ctx: RequestContext, errors: list[FieldError]) -> Any:
         """Return the converted value; on failure append to ``errors`` and return ``MISSING``."""
@@ -225,7 +211,7 @@ class ValueExtractor:
                 return value if type(value) is exact else convert(value, errors)
 
             return extract_query
-        key = self.header_key
+        key = self.wire_name.lower().encode("latin-1")
 
         def extract_header(ctx: RequestContext, errors: list[FieldError]) -> Any:
             for name, found in ctx.scope["headers"]:

@@ -74,7 +74,8 @@ class ReadQuery(Generic[T]):
             )
         self.statement = statement
         self.into: type[Any] | None = into if into is not None else _model_schema(statement)
-        self._plans: dict[int, _Plan] = {}
+        # One plan per dialect and driver ("postgresql+asyncpg"): the SQL depends on them only.
+        self._plans: dict[str, _Plan] = {}
 
     def __repr__(self) -> str:
         return f"<ReadQuery {str(self.statement)!r}>"
@@ -119,21 +120,19 @@ class ReadQuery(Generic[T]):
     # -- running ----------------------------------------------------------------------------
 
     def _plan(self, db: Database) -> _Plan:
-        plan = self._plans.get(id(db))
+        plan = self._plans.get(db.url.drivername)
         if plan is None:
             plan = _Plan.compile(self.statement, db.engine.dialect, self.into)
-            self._plans[id(db)] = plan
+            self._plans[db.url.drivername] = plan
         return plan
 
     async def _run(
         self, db: Database | Reader, params: Mapping[str, Any]
     ) -> tuple[_Plan, list[Any]]:
-        if isinstance(db, Reader):
-            plan = self._plan(db.database)
-            sql, args = plan.sql_and_args(params)
-            return plan, await plan.fetch(db.connection, sql, args)
-        plan = self._plan(db)
+        plan = self._plan(db.database if isinstance(db, Reader) else db)
         sql, args = plan.sql_and_args(params)
+        if isinstance(db, Reader):
+            return plan, await plan.fetch(db.connection, sql, args)
         async with reading(db) as reader:
             return plan, await plan.fetch(reader.connection, sql, args)
 
@@ -309,18 +308,12 @@ def _converter(
                 )
             continue
         pairs.append((field.name, index))
-    if not todo:
 
-        def fill(row: Row) -> Any:
-            return into(**{name: row[index] for name, index in pairs})
-
-        return fill
-
-    def fill_processed(row: Row) -> Any:
-        values = processed(row)
+    def fill(row: Row) -> Any:
+        values = processed(row) if todo else row
         return into(**{name: values[index] for name, index in pairs})
 
-    return fill_processed
+    return fill
 
 
 # -- drivers ----------------------------------------------------------------------------------
