@@ -6,9 +6,6 @@ message appears on the new post's page. Screenshots of both states go to ``.arti
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
 import urllib.parse
 import urllib.request
 from collections.abc import Iterator
@@ -16,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from test_openapi_serve import ARTIFACTS, chromium_or_skip
-from test_serve import ROOT, START_TIMEOUT, free_port, server_env, stop
+from test_serve import server_env, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -34,31 +31,12 @@ BROWSER_ARGS = [
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """examples/blog served by a real process on a fresh SQLite file, stopped by PID."""
     folder = tmp_path_factory.mktemp("blog")
-    port = free_port()
-    log = folder / "server.log"
     env = server_env(
         DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'blog.db'}",
         SCHOONER_SECRET_KEY="e2e-" + "k" * 40,
     )
-    command = [sys.executable, "-m", "schooner.cli", "serve", "examples/blog/app.py"]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [*command, "--port", str(port)], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
-        )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/", timeout=2):
-                    break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"The blog did not start:\n{log.read_text(errors='replace')}")
-                time.sleep(0.1)
-        yield url
-    finally:
-        stop(proc)
+    with serving(folder / "server.log", env, app="examples/blog/app.py") as server:
+        yield f"http://127.0.0.1:{server.port}"
 
 
 def test_write_a_post_in_the_browser(base_url: str) -> None:

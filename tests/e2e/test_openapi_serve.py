@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from openapi_spec_validator import validate
-from test_serve import ROOT, Server, free_port, server_env, start, stop, wait_until_serving
+from test_serve import ROOT, Server, server_env, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -30,15 +30,9 @@ SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """examples/hello served by a real process, stopped by PID after the module."""
-    port = free_port()
     log = tmp_path_factory.mktemp("openapi") / "server.log"
-    proc = start(port, log, server_env(SCHOONER_ENVIRONMENT="development"))
-    running = Server(proc, port, log)
-    try:
-        wait_until_serving(running)
+    with serving(log, server_env(SCHOONER_ENVIRONMENT="development")) as running:
         yield running
-    finally:
-        stop(proc)
 
 
 def fetch_document(server: Server) -> dict[str, object]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
@@ -66,9 +67,9 @@ def server_env(**values: str) -> dict[str, str]:
     return env
 
 
-def start(port: int, log: Path, env: dict[str, str]) -> subprocess.Popen[bytes]:
-    """Start ``schooner serve`` on ``port``, writing its output to ``log``."""
-    command = [sys.executable, "-m", "schooner.cli", "serve", HELLO, "--port", str(port)]
+def start(port: int, log: Path, env: dict[str, str], app: str = HELLO) -> subprocess.Popen[bytes]:
+    """Start ``schooner serve app`` on ``port``, writing its output to ``log``."""
+    command = [sys.executable, "-m", "schooner.cli", "serve", app, "--port", str(port)]
     with log.open("wb") as out:
         return subprocess.Popen(
             [*command, "--workers", "1"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
@@ -120,32 +121,39 @@ def raw_request(server: Server, head: bytes) -> Reply:
     return Reply(int(status_line.split()[1]), headers, body)
 
 
-def wait_until_serving(server: Server) -> None:
-    """Poll GET / until it answers; fail with the server's output if it never does."""
+def wait_until_serving(server: Server, path: str = "/") -> None:
+    """Poll ``GET path`` until it answers 200; fail with the server's output if it never does."""
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if server.proc.poll() is not None:
             pytest.fail(f"The server exited with {server.proc.returncode}:\n{server.output()}")
         try:
-            if request(server, "GET", "/").status == 200:
+            if request(server, "GET", path).status == 200:
                 return
         except OSError:
             time.sleep(0.1)
     pytest.fail(f"The server did not answer within {START_TIMEOUT}s:\n{server.output()}")
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """A development-environment server for examples/hello, stopped after the module."""
+@contextlib.contextmanager
+def serving(log: Path, env: dict[str, str], app: str = HELLO, probe: str = "/") -> Iterator[Server]:
+    """``schooner serve app`` on a free port, answering ``GET probe``; stopped by its PID."""
     port = free_port()
-    log = tmp_path_factory.mktemp("serve") / "server.log"
-    proc = start(port, log, server_env(SCHOONER_ENVIRONMENT="development"))
+    proc = start(port, log, env, app)
     running = Server(proc, port, log)
     try:
-        wait_until_serving(running)
+        wait_until_serving(running, probe)
         yield running
     finally:
         stop(proc)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A development-environment server for examples/hello, stopped after the module."""
+    log = tmp_path_factory.mktemp("serve") / "server.log"
+    with serving(log, server_env(SCHOONER_ENVIRONMENT="development")) as running:
+        yield running
 
 
 def header(reply: Reply, name: str) -> str:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 
 import pytest
-from test_serve import ROOT, START_TIMEOUT, free_port, server_env, stop
+from test_serve import server_env, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -31,26 +29,9 @@ def get_json(port: int, path: str) -> dict[str, int]:
 @pytest.fixture(scope="module")
 def port(tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """Port of a real server running the realtime example, stopped by PID."""
-    number = free_port()
     log = tmp_path_factory.mktemp("sse") / "server.log"
-    command = [sys.executable, "-m", "schooner.cli", "serve", EXAMPLE, "--port", str(number)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            command, cwd=ROOT, env=server_env(), stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        deadline = time.monotonic() + START_TIMEOUT
-        while True:
-            try:
-                get_json(number, "/clock/stats")
-                break
-            except OSError:
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"The server did not start:\n{log.read_text(errors='replace')}")
-                time.sleep(0.1)
-        yield number
-    finally:
-        stop(proc)
+    with serving(log, server_env(), app=EXAMPLE, probe="/clock/stats") as server:
+        yield server.port
 
 
 def test_disconnect_cancels_the_generator(port: int) -> None:

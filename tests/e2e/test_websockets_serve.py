@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from test_serve import ROOT, START_TIMEOUT, free_port, server_env, stop
+from test_serve import server_env, serving
 from websockets.asyncio.client import connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
@@ -23,37 +18,9 @@ EXAMPLE = "examples/realtime/app.py"
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``ws://`` URL of a real server running the websocket example, stopped by PID."""
-    port = free_port()
     log = tmp_path_factory.mktemp("ws") / "server.log"
-    command = [sys.executable, "-m", "schooner.cli", "serve", EXAMPLE, "--port", str(port)]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            command, cwd=ROOT, env=server_env(), stdout=out, stderr=subprocess.STDOUT
-        )
-    try:
-        wait_for_port(proc, port, log)
-        yield f"ws://127.0.0.1:{port}"
-    finally:
-        stop(proc)
-
-
-def wait_for_port(proc: subprocess.Popen[bytes], port: int, log: Path) -> None:
-    """Wait until the server accepts websocket handshakes."""
-    deadline = time.monotonic() + START_TIMEOUT
-
-    async def probe() -> None:
-        async with connect(f"ws://127.0.0.1:{port}/echo", open_timeout=2):
-            pass
-
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"The server exited:\n{log.read_text(errors='replace')}")
-        try:
-            asyncio.run(probe())
-            return
-        except OSError:
-            time.sleep(0.1)
-    pytest.fail(f"The server did not start:\n{log.read_text(errors='replace')}")
+    with serving(log, server_env(), app=EXAMPLE, probe="/clock/stats") as server:
+        yield f"ws://127.0.0.1:{server.port}"
 
 
 async def test_echo(base_url: str) -> None:
