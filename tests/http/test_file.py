@@ -6,14 +6,12 @@ import asyncio
 import os
 import re
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import msgspec
 import pytest
+from _sent import Sent
 
-from schooner.datastructures import Headers
 from schooner.http import FileResponse
 from schooner.http._sansio.ranges import format_http_date, make_etag
 from schooner.types import Message
@@ -26,43 +24,6 @@ async def never_disconnect() -> Message:
     """Block like a server whose client stays connected."""
     await asyncio.Event().wait()
     raise AssertionError("unreachable")
-
-
-@dataclass
-class Sent:
-    """Everything a response sent, plus helpers to read it."""
-
-    messages: list[Message] = field(default_factory=list)
-
-    async def send(self, message: Message) -> None:
-        """Record one ASGI message."""
-        self.messages.append(message)
-
-    @property
-    def status(self) -> int:
-        """The status of the start message."""
-        return int(self.messages[0]["status"])
-
-    @property
-    def headers(self) -> Headers:
-        """The response headers."""
-        return Headers(raw=self.messages[0]["headers"])
-
-    @property
-    def chunks(self) -> list[bytes]:
-        """The body of each body message, in order."""
-        return [m["body"] for m in self.messages[1:]]
-
-    @property
-    def body(self) -> bytes:
-        """The whole body."""
-        return b"".join(self.chunks)
-
-    def problem(self) -> dict[str, Any]:
-        """Decode an application/problem+json body."""
-        assert self.headers["content-type"] == "application/problem+json"
-        decoded: dict[str, Any] = msgspec.json.decode(self.body)
-        return decoded
 
 
 async def call(

@@ -5,12 +5,11 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from _sent import Sent
 
-from schooner.datastructures import Headers
 from schooner.http import StreamingResponse
 from schooner.types import Message
 
@@ -21,37 +20,6 @@ async def never_disconnect() -> Message:
     """Block like a server whose client stays connected."""
     await asyncio.Event().wait()
     raise AssertionError("unreachable")
-
-
-@dataclass
-class Sent:
-    """Everything a response sent, plus helpers to read it."""
-
-    messages: list[Message] = field(default_factory=list)
-
-    async def send(self, message: Message) -> None:
-        """Record one ASGI message."""
-        self.messages.append(message)
-
-    @property
-    def status(self) -> int:
-        """The status of the start message."""
-        return int(self.messages[0]["status"])
-
-    @property
-    def headers(self) -> Headers:
-        """The response headers."""
-        return Headers(raw=self.messages[0]["headers"])
-
-    @property
-    def chunks(self) -> list[bytes]:
-        """The body of each body message, in order."""
-        return [m["body"] for m in self.messages[1:]]
-
-    @property
-    def body(self) -> bytes:
-        """The whole body."""
-        return b"".join(self.chunks)
 
 
 async def call(
