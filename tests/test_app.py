@@ -126,8 +126,7 @@ class Blog:
 
         app.add_command(seed)
         app.add_static_dir(self.folder)
-        app.add_template_dir(self.folder)
-        app.extensions.setdefault("models", []).append("Post")
+        app.on_build(lambda table: self.events.append(f"built {len(table.routes)} routes"))
 
 
 class PostRepo:
@@ -142,12 +141,11 @@ def test_component_contributions(tmp_path: Path) -> None:
     assert isinstance(blog, Component)
     with TestClient(app) as client:
         assert client.get("/blog/posts").json() == ["Hello"]
-    assert blog.events == ["blog started", "blog stopped"]
+    assert blog.events == ["built 5 routes", "blog started", "blog stopped"]
     assert app.middleware_chain("/blog/posts")[1:3] == ["BlogMiddleware", "UserMiddleware"]
     assert [c.name for c in app.commands] == ["seed"]
     assert app.static_dirs == [("/static", tmp_path.resolve())]
-    assert app.template_dirs == [tmp_path.resolve()]
-    assert app.extensions["models"] == ["Post"]
+    assert app.component(Blog) is blog
 
 
 def test_component_errors(tmp_path: Path) -> None:
@@ -161,7 +159,7 @@ def test_component_errors(tmp_path: Path) -> None:
 
 
 def test_routes_table() -> None:
-    """routes_table lists methods, path, name and handler, mounts included."""
+    """The route table lists methods, path, name and handler in order, mounts included."""
     app = App(openapi=None)
 
     @app.get("/b/{x:int}", name="bee")
@@ -173,6 +171,6 @@ def test_routes_table() -> None:
         return None
 
     app.mount("/m", Outer(app))
-    rows = [(r.methods, r.path, r.name) for r in app.routes_table()]
-    assert rows == [(("POST",), "/a", "a"), (("GET",), "/b/{x:int}", "bee"), (("*",), "/m/…", "")]
-    assert app.routes_table()[1].handler.endswith("test_routes_table.<locals>.b")
+    rows = [(r.methods, r.path, r.name) for r in app.route_table]
+    assert rows == [(("GET",), "/b/{x:int}", "bee"), (("POST",), "/a", "a"), (("*",), "/m/…", "")]
+    assert app.route_table.routes[0].handler.endswith("test_routes_table.<locals>.b")

@@ -8,7 +8,7 @@ cache = Cache(RedisBackend(redis_url, prefix="shop:cache:"), default_ttl=120)
 app = App(components=[cache])
 
 
-@app.get("/catalogue")
-@cache_response(ttl=60)  # every instance serves the same cached copy
+# Every instance serves the same cached copy.
+@app.get("/catalogue", meta=[cache_response(ttl=60)])
 async def catalogue() -> list[str]:
     return ["kettle", "teapot"]

@@ -80,9 +80,6 @@ class HealthCheck:
 
         app.add_command(health_command)
 
-        # Anything else, for other components or your own code to read.
-        app.extensions[self.name] = self
-
 
 app = App(components=[HealthCheck(prefix="/_health")])
 

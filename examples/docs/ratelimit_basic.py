@@ -12,14 +12,14 @@ app = App(
 )
 
 
-@app.get("/search")
-@rate_limit("2/second;30/minute")  # several limits: all must allow the request
+# Several limits: all must allow the request.
+@app.get("/search", meta=[rate_limit("2/second;30/minute")])
 async def search(q: str) -> list[str]:
     return [q]
 
 
-@app.get("/healthz")
-@rate_limit_exempt  # load balancers poll this
+# Load balancers poll this.
+@app.get("/healthz", meta=[rate_limit_exempt])
 async def healthz() -> str:
     return "ok"
 

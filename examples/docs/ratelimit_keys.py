@@ -13,13 +13,14 @@ def api_key(request: Request) -> str:
 app = App(components=[RateLimit(key=api_key, trusted_proxies=PROXIES)])
 
 
-@app.get("/reports")
-@rate_limit("3/minute")
+@app.get("/reports", meta=[rate_limit("3/minute")])
 async def reports() -> list[str]:
     return ["q1", "q2"]
 
 
-@app.post("/exports")
-@rate_limit("1/hour", key=lambda request: request.headers.get("x-api-key", "anonymous"))
+@app.post(
+    "/exports",
+    meta=[rate_limit("1/hour", key=lambda request: request.headers.get("x-api-key", "anonymous"))],
+)
 async def export() -> dict[str, str]:
     return {"status": "queued"}

@@ -19,7 +19,7 @@ HERE = Path(__file__).parent
 # --8<-- [start:app]
 app = App(
     components=[
-        SecurityHeaders(),  # outermost of the four: every response gets the headers
+        SecurityHeaders(),  # wherever it is listed, every response gets the headers
         Sessions(secret_keys=["a-long-random-secret-from-the-environment-0123456789"]),
         CSRF(),
         Templates(HERE / "web_templates", globals={"harbour": "Portsmouth"}),
@@ -55,8 +55,10 @@ async def boat(name: str, request: Request, templates: Templates) -> HTMLRespons
     return await templates.response(request, "boats.html", {"boats": [name]})
 
 
-@app.get("/widget")
-@security_headers(frame_options=None, csp={"frame-ancestors": "https://partner.example"})
+@app.get(
+    "/widget",
+    meta=[security_headers(frame_options=None, csp={"frame-ancestors": "https://partner.example"})],
+)
 async def widget() -> str:
     """This one route may be framed by a partner's site."""
     return "⚓"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -11,9 +10,9 @@ from schooner.components import Component
 from schooner.config import Settings
 from schooner.datastructures import State
 from schooner.di._analysis import describe
-from schooner.di._injector import Dependant, Injector, uses_websocket
+from schooner.di._injector import Injector, uses_websocket
 from schooner.di.markers import Scope as ProviderScope
-from schooner.exceptions import HTTPException, ImproperlyConfigured, RouteConflict
+from schooner.exceptions import ImproperlyConfigured
 from schooner.lifespan import Hook, Lifespan, LifespanFactory
 from schooner.middleware.base import Middleware, build_stack, normalize
 from schooner.middleware.errors import (
@@ -23,13 +22,13 @@ from schooner.middleware.errors import (
     ServerErrorMiddleware,
 )
 from schooner.openapi._config import OpenAPI
-from schooner.routing._dispatch import Dispatcher, TrailingSlash, route_path
+from schooner.routing._dispatch import Dispatcher
 from schooner.routing._endpoint import make_endpoint
-from schooner.routing._matcher import Matcher
-from schooner.routing._path import CompiledPath, compile_path
+from schooner.routing._path import compile_path
+from schooner.routing._table import RouteInfo, RouteTable, TrailingSlash
 from schooner.routing._websocket import make_websocket_endpoint
-from schooner.routing.converters import DEFAULT_CONVERTERS, Converter, quote_param
-from schooner.routing.route import WEBSOCKET, Mount, RouteOptions
+from schooner.routing.converters import DEFAULT_CONVERTERS, Converter
+from schooner.routing.route import WEBSOCKET, Mount
 from schooner.routing.router import FlatRoute, Router, RouteRegistry
 from schooner.types import ASGIApp, Receive, Scope, Send
 
@@ -37,43 +36,13 @@ if TYPE_CHECKING:
     import click
 
 H = TypeVar("H", bound=Callable[..., Any])
+C = TypeVar("C")
 
-
-@dataclass(frozen=True, slots=True)
-class RouteInfo:
-    """One route or mount as built: what serves which method on which path.
-
-    Used by ``schooner routes`` and by tools that describe the app (OpenAPI).
-
-    Attributes:
-        methods: upper-case methods (``("WEBSOCKET",)`` for websocket routes, ``("*",)``
-            for mounts).
-        path: the full path template, e.g. ``/api/items/{item_id:int}``.
-        name: the route name for ``url_for``.
-        handler: ``module.qualname`` of the handler.
-        middleware: names of the router middleware around this route.
-        endpoint: the handler function itself (``None`` for mounts).
-        options: the decorator options (tags, summary, status_code…).
-        dependant: the parameter plan of the handler (``None`` for mounts): walk it with
-            ``schooner.di`` tools to find every parameter, including dependencies'.
-        tags: OpenAPI tags of the routers it was included through, then the route's own.
-    """
-
-    methods: tuple[str, ...]
-    path: str
-    name: str
-    handler: str
-    middleware: tuple[str, ...] = ()
-    endpoint: Callable[..., Any] | None = None
-    options: RouteOptions = field(default_factory=lambda: RouteOptions())
-    dependant: Dependant | None = None
-    tags: tuple[str, ...] = ()
+BuildHook = Callable[[RouteTable], None]
+"""Called with the built route table, before the middleware stack is built."""
 
 
 _DEFAULT_OPENAPI = OpenAPI()
-# Scope key of App.route_for's answer: ((app, raw path, method), RouteInfo | None). The key
-# holds the app, so a mounted app (which gets a copy of the scope) never reuses its parent's.
-_ROUTE_KEY = "schooner.route"
 
 
 class App(RouteRegistry):
@@ -125,14 +94,17 @@ class App(RouteRegistry):
         self.settings = settings if settings is not None else Settings()
         self.debug = self.settings.debug if debug is None else debug
         self.state = State()
-        self.extensions: dict[str, Any] = {}
         self.static_dirs: list[tuple[str, Path]] = []
-        self.template_dirs: list[Path] = []
         self.commands: list[click.Command] = []
         self.components: list[Component] = []
+        # Declared but not set up yet (App(components=[...]) sets them up in order): lets
+        # require() tell "missing" from "listed too late".
+        self._declared: list[Component] = []
         self.trailing_slash: TrailingSlash = trailing_slash
         self.converters: dict[str, Converter] = {**DEFAULT_CONVERTERS, **(converters or {})}
         self._middleware: list[tuple[Middleware, str | None, str | None]] = []
+        self._outermost: list[Middleware] = []
+        self._build_hooks: list[BuildHook] = []
         self._handlers: dict[type[BaseException] | int, ExceptionHandler] = {}
         self._errors = ExceptionHandlers({})
         self._startup: list[Hook] = list(on_startup)
@@ -147,11 +119,9 @@ class App(RouteRegistry):
             on_shutdown=self._shutdown,
             factories=self._lifespans,
             close=self._injector.shutdown,
+            children=self._mounted_lifespans,
         )
-        self._names: dict[str, CompiledPath | str] = {}
-        self._routes: list[RouteInfo] = []
-        self._handler_info: dict[int, RouteInfo] = {}
-        self._matcher = Matcher()
+        self._table = RouteTable(trailing_slash=trailing_slash)
         self._chain: list[str] = []
         if openapi is not None:
             from schooner.openapi._ui import docs_router
@@ -163,8 +133,10 @@ class App(RouteRegistry):
             self.add_exception_handler(key, handler)
         for directory in static_dirs:  # before the components': the project's files win
             self.add_static_dir(directory)
+        self._declared = list(components)
         for component in components:
             self.add_component(component)
+        self._declared = []
 
     # -- configuration ----------------------------------------------------------------------
 
@@ -180,7 +152,12 @@ class App(RouteRegistry):
             )
 
     def add_middleware(
-        self, middleware: Any, *, before: str | None = None, after: str | None = None
+        self,
+        middleware: Any,
+        *,
+        before: str | None = None,
+        after: str | None = None,
+        outermost: bool = False,
     ) -> None:
         """Add middleware; by default it becomes the innermost app-level layer so far.
 
@@ -189,11 +166,27 @@ class App(RouteRegistry):
                 ``async (request, call_next)`` function.
             before, after: place it just outside / inside the middleware with this name
                 (a component uses this to declare its position).
+            outermost: wrap it around everything, the server-error layer included, so it
+                sees every response the app sends (500s, host-check 400s, CSRF 403s). For
+                layers that only edit response headers and cannot fail, such as security
+                headers; several are nested in declaration order.
         """
         self._check_open("add middleware")
         if before and after:
             raise ImproperlyConfigured("Pass either before= or after=, not both.")
+        if outermost:
+            if before or after:
+                raise ImproperlyConfigured("An outermost layer takes no before= or after=.")
+            self._outermost.append(normalize(middleware))
+            return
         self._middleware.append((normalize(middleware), before, after))
+
+    def has_middleware(self, name: str) -> bool:
+        """Whether app-level middleware with this name was added (by the user or a component)."""
+        return any(entry.name == name for entry in (*self._outermost, *self._all_declared()))
+
+    def _all_declared(self) -> list[Middleware]:
+        return [entry for entry, _, _ in self._middleware]
 
     def middleware(self, func: H) -> H:
         """Decorator form of :meth:`add_middleware` for ``async (request, call_next)``."""
@@ -252,6 +245,46 @@ class App(RouteRegistry):
         self.components.append(component)
         component.setup(self)
 
+    def component(self, kind: type[C]) -> C | None:
+        """The component of type ``kind`` set up so far (the first one), or ``None``."""
+        for component in self.components:
+            if isinstance(component, kind):
+                return component
+        return None
+
+    def require(self, kind: type[C], *, by: Component) -> C:
+        """The component of type ``kind``, which ``by`` needs set up before it.
+
+        A component calls this in its ``setup`` for each component it builds on, and gets
+        it typed (``sessions = app.require(Sessions, by=self)``).
+
+        Raises:
+            ImproperlyConfigured: it is missing, or listed after ``by``; the message says
+                how to fix the list.
+        """
+        found = self.component(kind)
+        if found is not None:
+            return found
+        needed, needing = f"{kind.__name__}()", f"{type(by).__name__}()"
+        if any(isinstance(c, kind) for c in self._declared):
+            raise ImproperlyConfigured(
+                f"{needing} needs {needed}, which is listed after it: move {needed} before "
+                f"{needing} in App(components=[...])."
+            )
+        raise ImproperlyConfigured(
+            f"{needing} needs {needed}: add {needed} before {needing} in App(components=[...])."
+        )
+
+    def on_build(self, hook: BuildHook) -> None:
+        """Call ``hook(route_table)`` when the app is built, before its middleware is.
+
+        The place for a component to read typed route metadata (``RouteInfo.find``) and
+        build its per-route tables once, so that its middleware does no lookup of its own
+        per request. A hook that raises makes the build fail.
+        """
+        self._check_open("add a build hook")
+        self._build_hooks.append(hook)
+
     def add_command(self, command: click.Command) -> None:
         """Add a click command or group to the ``schooner`` CLI for this app."""
         self.commands.append(command)
@@ -259,10 +292,6 @@ class App(RouteRegistry):
     def add_static_dir(self, directory: str | Path, *, prefix: str = "/static") -> None:
         """Declare a folder of static files served under ``prefix``."""
         self.static_dirs.append((prefix, _existing_dir(directory)))
-
-    def add_template_dir(self, directory: str | Path) -> None:
-        """Declare a folder of templates (searched in declaration order)."""
-        self.template_dirs.append(_existing_dir(directory))
 
     # -- building ---------------------------------------------------------------------------
 
@@ -276,10 +305,7 @@ class App(RouteRegistry):
         if self._stack is not None:
             return
         # Start from scratch so that a build that failed (and was fixed) leaves nothing behind.
-        self._matcher = Matcher()
-        self._names = {}
-        self._routes = []
-        self._handler_info = {}
+        table = RouteTable(trailing_slash=self.trailing_slash)
         self.settings.check()
         self._errors = ExceptionHandlers(self._handlers)
         if self.debug and self.settings.environment == "production":
@@ -293,32 +319,39 @@ class App(RouteRegistry):
         root.routes = self.routes
         for item in root.flatten():
             if isinstance(item, Mount):
-                self._add_mount(item)
+                table.add_mount(item.path, item.app, name=item.name)
             else:
-                self._add_route(item)
+                self._add_route(table, item)
         from schooner.staticfiles import static_apps  # the layer above http, below app
 
         # One StaticFiles per prefix, hashed now: a startup cost, never a per-request one.
         self._static_files = static_apps(self.static_dirs)
         for static in self._static_files:
-            self._add_mount(Mount(static.prefix, static))
-        self._matcher.finish()
+            table.add_mount(static.prefix, static)
+        table.finish()
+        self._table = table
+        for hook in self._build_hooks:
+            hook(table)
         ordered = self._ordered_middleware()
         # Exception handlers apply just outside each route: the router and the routes use
         # them directly (no layer of their own per request), and route middleware and
         # mounted apps are wrapped in an ExceptionMiddleware.
-        inner = Dispatcher(self._matcher, trailing_slash=self.trailing_slash, errors=self._errors)
+        inner = Dispatcher(table, errors=self._errors)
         stack = build_stack(inner, ordered)
         server_errors = self._handlers.get(500) or self._handlers.get(Exception)
         self._chain = [
+            *(m.name for m in self._outermost),
             "ServerErrorMiddleware",
             *(m.name for m in ordered),
             "ExceptionMiddleware",
             "Router",
         ]
-        self._stack = ServerErrorMiddleware(stack, debug=self.debug, handler=server_errors)
+        stack = ServerErrorMiddleware(
+            stack, debug=self.debug, handler=server_errors, errors=self._errors
+        )
+        self._stack = build_stack(stack, self._outermost)
 
-    def _add_route(self, flat: FlatRoute) -> None:
+    def _add_route(self, table: RouteTable, flat: FlatRoute) -> None:
         route = flat.route
         compiled = compile_path(flat.path, self.converters)
         options = route.options
@@ -349,41 +382,26 @@ class App(RouteRegistry):
         app = build_stack(endpoint, router_middleware)
         if router_middleware:
             app = ExceptionMiddleware(app, self._errors)
-        source = describe(route.endpoint)
-        self._matcher.add(compiled, route.methods, app, source)
-        name = route.name
-        existing = self._names.get(name)
-        if existing is not None and (
-            not isinstance(existing, CompiledPath) or existing.template != compiled.template
-        ):
-            raise RouteConflict(
-                f"Two routes are named '{name}' ({source} at {flat.path}); url_for could not tell "
-                "them apart. Pass name='...' to one of the decorators."
-            )
-        self._names[name] = compiled
         info = RouteInfo(
             tuple(sorted(route.methods)),
             flat.path,
-            name,
-            source,
+            flat.name,
+            describe(route.endpoint),
             tuple(m.name for m in router_middleware),
             route.endpoint,
             options,
             dependant,
             tuple(dict.fromkeys((*flat.tags, *options.get("tags", ())))),
+            flat.meta,
         )
-        self._routes.append(info)
-        self._handler_info[id(app)] = info
+        table.add_route(compiled, info, app)
 
-    def _add_mount(self, mount: Mount) -> None:
-        self._matcher.add_mount(mount.path, mount.app)
-        if mount.name:
-            if mount.name in self._names:
-                raise RouteConflict(f"Two routes or mounts are named '{mount.name}'.")
-            self._names[mount.name] = mount.path
-        self._routes.append(
-            RouteInfo(("*",), mount.path + "/…", mount.name or "", f"mount {mount.app!r}")
-        )
+    def _mounted_lifespans(self) -> list[tuple[str, Lifespan]]:
+        # Called by the lifespan once this app is built: Schooner apps mounted here run
+        # their lifespans inside this one's, in mount order.
+        return [
+            (prefix, app._lifespan) for prefix, app in self._table.mounts() if isinstance(app, App)
+        ]
 
     def _ordered_middleware(self) -> list[Middleware]:
         ordered: list[Middleware] = []
@@ -422,65 +440,24 @@ class App(RouteRegistry):
 
     # -- introspection (CLI) ------------------------------------------------------------------
 
-    def routes_table(self) -> list[RouteInfo]:
-        """Every route and mount, for ``schooner routes`` (builds the app if needed)."""
-        self.build()
-        return sorted(self._routes, key=lambda info: (info.path, info.methods))
+    @property
+    def route_table(self) -> RouteTable:
+        """The compiled routes and mounts (builds the app if needed).
 
-    def route_for(self, scope: Scope) -> RouteInfo | None:
-        """The route that will serve this HTTP or WebSocket connection, if one matches.
-
-        For middleware that applies per-route rules before routing happens (CSRF, security
-        headers, caching, rate limits): it sees what the router will choose. ``None`` for
-        404s, 405s, mounts and malformed paths (the router answers those). The answer is
-        kept in the scope, so several such layers match the path once.
+        ``route_table.match(scope)`` tells middleware where the router will send a request;
+        ``schooner routes`` lists ``route_table.routes``.
         """
-        method = WEBSOCKET if scope["type"] == "websocket" else scope.get("method", "GET")
-        key = (self, scope.get("raw_path") or scope.get("path"), method)
-        cached = scope.get(_ROUTE_KEY)
-        if cached is not None and cached[0] == key:
-            info: RouteInfo | None = cached[1]
-            return info
-        info = self._find_route(scope, method)
-        scope[_ROUTE_KEY] = (key, info)
-        return info
-
-    def _find_route(self, scope: Scope, method: str) -> RouteInfo | None:
-        try:
-            path = route_path(scope)
-        except HTTPException:
-            return None
-        found = self._matcher.match(path)
-        if found is None:
-            return None
-        handlers = found[0].handlers
-        handler = handlers.get(method)
-        if handler is None and method == "HEAD":
-            handler = handlers.get("GET")
-        return None if handler is None else self._handler_info.get(id(handler))
+        self.build()
+        return self._table
 
     def middleware_chain(self, path: str = "/", method: str = "GET") -> list[str]:
         """The layers a request for ``method path`` goes through, outermost first."""
         self.build()
+        target, _ = self._table.resolve(path, method.upper())
         chain = list(self._chain)
-        found = self._matcher.match(path)
-        if found is None:
-            mount = self._matcher.match_mount(path)
-            if mount is not None:
-                chain.append(f"mount {mount[0]} -> {mount[1]!r}")
-            else:
-                chain.append("404 Not Found")
-            return chain
-        entry, _ = found
-        handler = entry.handlers.get(method.upper())
-        if handler is None and method.upper() == "HEAD":
-            handler = entry.handlers.get("GET")
-        if handler is None:
-            chain.append(f"405 Method Not Allowed (Allow: {entry.allow})")
-            return chain
-        info = self._handler_info[id(handler)]
-        chain.extend(info.middleware)
-        chain.append(info.handler)
+        if target.kind == "route" and target.route is not None:
+            chain.extend(target.route.middleware)
+        chain.append(self._table.describe(path, method))
         return chain
 
     def openapi_document(self) -> dict[str, Any]:
@@ -508,7 +485,8 @@ class App(RouteRegistry):
         return cached
 
     def url_path_for(self, name: str, /, **params: Any) -> str:
-        """Build the path of the route named ``name``, percent-encoding each parameter.
+        """Build the path of the route named ``name`` (``"polls:detail"`` in a namespace),
+        percent-encoding each parameter.
 
         For a named mount, pass the sub-path as ``path``.
 
@@ -516,16 +494,7 @@ class App(RouteRegistry):
             LookupError: no route or mount has that name.
             ValueError: parameters are missing, unknown or rejected by their converter.
         """
-        self.build()
-        target = self._names.get(name)
-        if target is None:
-            raise LookupError(f"No route is named '{name}'.")
-        if isinstance(target, CompiledPath):
-            return target.build(params)
-        sub = str(params.pop("path", ""))
-        if params:
-            raise ValueError(f"Mount '{name}' takes only 'path', not {sorted(params)}.")
-        return target + "/" + quote_param(sub.lstrip("/"), DEFAULT_CONVERTERS["path"])
+        return self.route_table.url_path_for(name, **params)
 
     def static_url(self, path: str) -> str:
         """The fingerprinted URL path of a static file: ``/static/css/site.<digest>.css``.

@@ -4,6 +4,10 @@ Hooks run in the order they were declared, on startup *and* on shutdown; lifespa
 managers are entered in order and, as context managers do, exited in reverse. A failing
 startup reports ``lifespan.startup.failed`` with the error, so the server stops with a clear
 message instead of serving a half-started app.
+
+Schooner apps mounted into an app are whole apps: their lifespans run inside their parent's,
+after the parent has started and in mount order, and stop before the parent's shutdown
+hooks; a mounted app that fails to start fails its parent's startup with the same message.
 """
 
 from __future__ import annotations
@@ -25,6 +29,9 @@ Hook: TypeAlias = Callable[[], Awaitable[None] | None]
 
 LifespanFactory: TypeAlias = Callable[[Any], AbstractAsyncContextManager[Mapping[str, Any] | None]]
 """``lifespan(app)`` returning an async context manager; what it yields joins ``state``."""
+
+Children: TypeAlias = Callable[[], list[tuple[str, "Lifespan"]]]
+"""The lifespans of the apps mounted into an app, with their mount prefixes."""
 
 
 async def run_hook(hook: Hook) -> None:
@@ -56,6 +63,7 @@ class Lifespan:
         on_shutdown: list[Hook],
         factories: list[LifespanFactory],
         close: Callable[[], Awaitable[None]],
+        children: Children | None = None,
     ) -> None:
         self.app = app
         self.prepare = prepare
@@ -63,6 +71,7 @@ class Lifespan:
         self.on_shutdown = on_shutdown
         self.factories = factories
         self.close = close
+        self.children = children
 
     @contextlib.asynccontextmanager
     async def running(self, state: dict[str, Any]) -> AsyncIterator[None]:
@@ -76,7 +85,14 @@ class Lifespan:
                 values = await stack.enter_async_context(factory(self.app))
                 if values:
                     state.update(values)
-            yield
+            async with contextlib.AsyncExitStack() as mounted:
+                for prefix, child in self.children() if self.children is not None else ():
+                    try:
+                        await mounted.enter_async_context(child.running(state))
+                    except Exception as exc:
+                        exc.add_note(f"(starting the app mounted at '{prefix}')")
+                        raise
+                yield
             for hook in self.on_shutdown:
                 await run_hook(hook)
 
@@ -105,4 +121,5 @@ class Lifespan:
 
 
 def _describe(exc: BaseException) -> str:
-    return f"{type(exc).__name__}: {exc}"
+    notes = " ".join(getattr(exc, "__notes__", ()))
+    return f"{type(exc).__name__}: {exc}" + (f" {notes}" if notes else "")

@@ -933,8 +933,9 @@ def test_failed_startup_stops_the_app() -> None:
 
 @covers("components_example")
 def test_component_contributions() -> None:
-    """The component adds routes, a provider, a hook, middleware, a command and an extension."""
-    app = app_of("components_example")
+    """The component adds routes, a provider, a hook, middleware and a command."""
+    module = load("components_example")
+    app = module.app
     with TestClient(app) as client:
         assert client.get("/").json() == {"ready": True}
         assert client.get("/_health/live").json() == {"status": "alive"}
@@ -943,7 +944,9 @@ def test_component_contributions() -> None:
         assert ready.json()["uptime"] >= 0
         assert ready.headers["x-uptime"].isdigit()
     assert [c.name for c in app.commands] == ["health"]
-    assert app.extensions["health"].prefix == "/_health"
+    component = app.component(module.HealthCheck)
+    assert component is not None
+    assert component.prefix == "/_health"
     assert app.url_path_for("health_ready") == "/_health/ready"
 
 

@@ -13,6 +13,7 @@ from types import ModuleType
 import pytest
 from _loading import docs_example
 
+from schooner.contrib.ratelimit import RateLimit
 from schooner.testing import TestClient
 
 DOCS = Path(__file__).resolve().parents[2] / "examples" / "docs"
@@ -77,7 +78,9 @@ def test_redis_example(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
     first, second = load("ratelimit_redis"), load("ratelimit_redis")
     address = (f"198.18.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}", 1)
-    limiter = first.app.extensions["ratelimit"].limiter
+    component = first.app.component(RateLimit)
+    assert component is not None
+    limiter = component.limiter
     try:
         with (
             TestClient(first.app, client=address) as a,

@@ -101,3 +101,16 @@ def test_sessions_database_example(monkeypatch: pytest.MonkeyPatch, tmp_path: Pa
     with TestClient(app) as client:
         assert [client.get("/n").json() for _ in range(2)] == [1, 2]
         assert len(client.cookies["session"]) < 120
+
+
+@pytest.mark.parametrize(
+    "test",
+    [
+        "test_a_browser_on_the_site_posts_the_form",
+        "test_another_site_cannot_post_it",
+        "test_the_token_path_of_older_browsers",
+    ],
+)
+def test_csrf_testing_example(test: str) -> None:
+    """The tests shown on the security page (csrf_testing.py) pass."""
+    getattr(docs_example("csrf_testing", "web"), test)()

@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from schooner import App, Request
-from schooner.routing._dispatch import TrailingSlash
+from schooner.routing._table import TrailingSlash
 from schooner.testing import TestClient
 from schooner.types import Receive, Scope, Send
 

@@ -68,7 +68,7 @@ def test_several_prefixes(folders: Folders) -> None:
         assert client.get("/static/img/logo.png").status_code == 404
         assert app.static_url("img/logo.png").startswith("/theme/img/logo.")
         assert app.static_url("css/site.css").startswith("/static/css/site.")
-    mounts = [info.path for info in app.routes_table() if info.methods == ("*",)]
+    mounts = [info.path for info in app.route_table if info.methods == ("*",)]
     assert mounts == ["/static/…", "/theme/…"]
 
 

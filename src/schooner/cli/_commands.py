@@ -194,7 +194,7 @@ def serve(ctx: click.Context, target: str | None, host: str, port: int, workers:
 @click.pass_context
 def routes(ctx: click.Context, target: str | None) -> None:
     """List every route: methods, path, name and handler."""
-    table = _built(ctx, target).app.routes_table()
+    table = sorted(_built(ctx, target).app.route_table, key=lambda r: (r.path, r.methods))
     rows = [(", ".join(r.methods), r.path, r.name, r.handler) for r in table]
     if not rows:
         click.echo("The app has no routes.")

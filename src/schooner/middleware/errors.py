@@ -165,18 +165,30 @@ class ServerErrorMiddleware:
     returned in the problem document and the ``X-Request-ID`` header so a user's report can
     be matched with the log. Then the exception is re-raised for the server to see.
 
+    An exception that has a handler (an ``HTTPException``, or a type registered with
+    ``add_exception_handler``) raised by app-level middleware — a 413 from a layer that read
+    the body, a 409 from a commit — is answered by that handler instead, as it would be
+    inside a route.
+
     Args:
         app: the whole middleware stack.
         debug: show a traceback page (HTML for browsers, JSON for API clients).
         handler: an optional handler registered for ``Exception`` or 500.
+        errors: the app's exception handlers.
     """
 
     def __init__(
-        self, app: ASGIApp, *, debug: bool, handler: ExceptionHandler | None = None
+        self,
+        app: ASGIApp,
+        *,
+        debug: bool,
+        handler: ExceptionHandler | None = None,
+        errors: ExceptionHandlers | None = None,
     ) -> None:
         self.app = app
         self.debug = debug
         self.handler = handler
+        self.errors = errors if errors is not None else ExceptionHandlers({})
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -194,6 +206,11 @@ class ServerErrorMiddleware:
         try:
             await self.app(scope, receive, tracking_send)
         except Exception as exc:
+            if not started:
+                handled = self.errors.lookup(exc)
+                if handled is not None and handled is not self.handler:
+                    await self.errors.respond(exc, scope, receive, send)
+                    return
             request_id = request_id_of(scope)
             logger.exception(
                 "Unhandled %s in %s %s (request id %s)",

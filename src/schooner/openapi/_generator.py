@@ -34,7 +34,8 @@ from schooner.openapi._schema import SchemaRegistry
 from schooner.routing import converters as conv
 
 if TYPE_CHECKING:
-    from schooner.app import App, RouteInfo
+    from schooner.app import App
+    from schooner.routing import RouteInfo
 
 __all__ = ["build_document"]
 
@@ -167,7 +168,7 @@ class _Builder:
 
     def gather(self) -> list[_Operation]:
         operations: list[_Operation] = []
-        for info in self.app.routes_table():
+        for info in sorted(self.app.route_table, key=lambda r: (r.path, r.methods)):
             if info.endpoint is None or info.dependant is None:
                 continue  # mounts are other apps; they describe themselves
             if not info.options.get("include_in_schema", True):

@@ -2,14 +2,56 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal
 
 from schooner.exceptions import RouteConflict
 from schooner.routing._path import CompiledPath
 from schooner.routing.route import WEBSOCKET
 from schooner.types import ASGIApp
+
+if TYPE_CHECKING:
+    from schooner.routing._table import RouteInfo
+
+MatchKind = Literal[
+    "route",
+    "mount",
+    "redirect",
+    "options",
+    "not_found",
+    "method_not_allowed",
+    "upgrade_required",
+    "bad_request",
+]
+"""The router's decision for one request (see :class:`RouteMatch`)."""
+
+
+class Target:
+    """What the router does for one method on one path: decided when the table is built.
+
+    Made once per route, mount and refusal (404, 405, 426, ``OPTIONS``); only a redirect,
+    whose location depends on the request, is made per request.
+    """
+
+    __slots__ = ("allow", "app", "kind", "location", "renames", "route")
+
+    def __init__(
+        self,
+        kind: MatchKind,
+        *,
+        app: ASGIApp | None = None,
+        route: RouteInfo | None = None,
+        renames: Mapping[str, str] | None = None,
+        allow: str = "",
+        location: str = "",
+    ) -> None:
+        self.kind = kind
+        self.app = app
+        self.route = route
+        self.renames = renames
+        self.allow = allow
+        self.location = location
 
 
 @dataclass(slots=True)
@@ -17,12 +59,15 @@ class PathEntry:
     """Every route sharing one path template, by method."""
 
     compiled: CompiledPath
-    handlers: dict[str, ASGIApp] = field(default_factory=dict)
+    targets: dict[str, Target] = field(default_factory=dict)
     sources: dict[str, str] = field(default_factory=dict)
     allow: str = ""
-    # Routes may share a shape but name parameters differently (GET /x/{a}, POST /x/{b}):
-    # method -> {name in ``compiled``: that route's own name}.
-    renames: dict[str, dict[str, str]] = field(default_factory=dict)
+    # Decided by finish(): what a method without a route gets (405, OPTIONS or 426).
+    refusals: dict[str, Target] = field(default_factory=dict)
+
+    def refusal(self, method: str) -> Target:
+        """The target for a method no route of this path serves."""
+        return self.refusals.get(method) or self.refusals["*"]
 
 
 class Matcher:
@@ -42,9 +87,14 @@ class Matcher:
         self.mounts: list[tuple[str, ASGIApp]] = []
 
     def add(
-        self, compiled: CompiledPath, methods: Iterable[str], app: ASGIApp, source: str
+        self,
+        compiled: CompiledPath,
+        methods: Iterable[str],
+        app: ASGIApp,
+        source: str,
+        info: RouteInfo,
     ) -> None:
-        """Register ``app`` for ``methods`` on ``compiled``.
+        """Register ``app`` (the route ``info``) for ``methods`` on ``compiled``.
 
         Raises:
             RouteConflict: another route already serves one of these methods on an
@@ -60,19 +110,20 @@ class Matcher:
                 self.by_first.setdefault(compiled.first_segment, []).append(entry)
             else:
                 self.wildcard.append(entry)
+        # Routes may share a shape but name parameters differently (GET /x/{a}, POST /x/{b}):
+        # the target maps the names in the entry's template to the route's own.
+        renames = None
+        if list(compiled.converters) != list(entry.compiled.converters):
+            renames = dict(zip(entry.compiled.converters, compiled.converters, strict=True))
         for method in methods:
-            if method in entry.handlers:
+            if method in entry.targets:
                 raise RouteConflict(
                     f"{method} {compiled.template} ({source}) would shadow {method} "
                     f"{entry.compiled.template} ({entry.sources[method]}): both match the same "
                     "paths. Change one path, or merge the handlers."
                 )
-            entry.handlers[method] = app
+            entry.targets[method] = Target("route", app=app, route=info, renames=renames)
             entry.sources[method] = source
-            if list(compiled.converters) != list(entry.compiled.converters):
-                entry.renames[method] = dict(
-                    zip(entry.compiled.converters, compiled.converters, strict=True)
-                )
 
     def add_mount(self, prefix: str, app: ASGIApp) -> None:
         """Serve every path under ``prefix`` with ``app`` (longest prefix wins)."""
@@ -81,16 +132,25 @@ class Matcher:
         self.mounts.append((prefix, app))
 
     def finish(self) -> None:
-        """Sort buckets by specificity and compute each entry's ``Allow`` header."""
+        """Sort buckets by specificity; decide each entry's ``Allow`` and refusals."""
         for bucket in [*self.by_first.values(), self.wildcard]:
             bucket.sort(key=lambda entry: entry.compiled.sort_key)
         self.mounts.sort(key=lambda item: len(item[0]), reverse=True)
         for entry in self._by_signature.values():
-            methods = set(entry.handlers) - {WEBSOCKET}
+            methods = set(entry.targets) - {WEBSOCKET}
             if "GET" in methods:
                 methods.add("HEAD")
+                # HEAD is answered by the GET route (RFC 9110 §9.3.2).
+                entry.targets.setdefault("HEAD", entry.targets["GET"])
             methods.add("OPTIONS")
             entry.allow = ", ".join(sorted(methods))
+            if entry.allow == "OPTIONS":  # a websocket-only path (RFC 9110 §15.5.22)
+                entry.refusals = {"*": Target("upgrade_required", allow=entry.allow)}
+            else:
+                entry.refusals = {
+                    "OPTIONS": Target("options", allow=entry.allow),
+                    "*": Target("method_not_allowed", allow=entry.allow),
+                }
 
     def entries(self) -> list[PathEntry]:
         """Every entry, in registration order."""

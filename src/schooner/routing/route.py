@@ -24,6 +24,9 @@ class RouteOptions(TypedDict, total=False):
         max_body_size: byte limit for JSON and urlencoded bodies of this route.
         max_upload_size: byte limit for multipart bodies and ``request.stream()``.
         dependencies: providers run before the handler for their effect (e.g. auth checks).
+        meta: typed route metadata that batteries read when the app is built (e.g.
+            ``csrf_exempt``, ``rate_limit("5/minute")``, ``cache_response(ttl=60)``); see
+            ``RouteInfo.find``.
         tags, summary, description, deprecated, include_in_schema, operation_id, responses:
             OpenAPI metadata.
     """
@@ -34,6 +37,7 @@ class RouteOptions(TypedDict, total=False):
     max_body_size: int
     max_upload_size: int
     dependencies: Sequence[Inject]
+    meta: Sequence[object]
     tags: Sequence[str]
     summary: str
     description: str

@@ -80,6 +80,7 @@ class RouteRegistry:
         *,
         name: str | None = None,
         dependencies: Sequence[Inject] = (),
+        meta: Sequence[object] = (),
     ) -> Callable[[F], F]:
         """Register an ``async def`` websocket handler; it gets a ``WebSocket`` parameter.
 
@@ -88,7 +89,7 @@ class RouteRegistry:
         """
 
         def decorator(endpoint: F) -> F:
-            options = RouteOptions(dependencies=dependencies)
+            options = RouteOptions(dependencies=dependencies, meta=meta)
             if name is not None:
                 options["name"] = name
             self.routes.append(Route(path, endpoint, frozenset({WEBSOCKET}), options))
@@ -96,12 +97,21 @@ class RouteRegistry:
 
         return decorator
 
-    def include(self, router: Router, *, prefix: str = "") -> None:
-        """Add every route of ``router`` here, under ``prefix`` + the router's own prefix."""
+    def include(self, router: Router, *, prefix: str = "", namespace: str | None = None) -> None:
+        """Add every route of ``router`` here, under ``prefix`` + the router's own prefix.
+
+        Args:
+            router: the router to include.
+            prefix: prepended to the router's own prefix.
+            namespace: route names of the router become ``namespace:name`` (for
+                ``url_for("polls:detail", ...)``); replaces the router's own namespace.
+        """
         if router is self:
             raise ImproperlyConfigured("A router cannot include itself.")
         _check_prefix(prefix)
-        self.routes.append(Included(router, prefix))
+        if namespace is not None:
+            _check_namespace(namespace)
+        self.routes.append(Included(router, prefix, namespace))
 
     def mount(self, path: str, app: ASGIApp, *, name: str | None = None) -> None:
         """Serve every request under ``path`` with the ASGI app ``app``."""
@@ -133,12 +143,20 @@ def _check_prefix(prefix: str, *, allow_empty: bool = True) -> None:
         )
 
 
+def _check_namespace(namespace: str) -> None:
+    if not namespace or ":" in namespace or "/" in namespace:
+        raise ImproperlyConfigured(
+            f"Namespace {namespace!r} must be a non-empty name without ':' or '/' (e.g. 'polls')."
+        )
+
+
 @dataclass(slots=True)
 class Included:
-    """A router included into another, with an extra prefix."""
+    """A router included into another, with an extra prefix and maybe a namespace."""
 
     router: Router
     prefix: str
+    namespace: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,6 +168,13 @@ class FlatRoute:
     middleware: tuple[Any, ...]
     dependencies: tuple[Inject, ...]
     tags: tuple[str, ...]
+    meta: tuple[object, ...] = ()
+    namespace: str = ""
+
+    @property
+    def name(self) -> str:
+        """The route's name, prefixed by its namespaces (``polls:detail``)."""
+        return f"{self.namespace}:{self.route.name}" if self.namespace else self.route.name
 
 
 class Router(RouteRegistry):
@@ -165,6 +190,10 @@ class Router(RouteRegistry):
             ``async (request, call_next)`` functions, outermost first.
         dependencies: providers run before each handler for their effect.
         tags: OpenAPI tags for every route.
+        meta: typed route metadata for every route (a route's own comes after, and wins
+            where a battery reads one value).
+        namespace: route names become ``namespace:name`` (``url_for("polls:detail")``),
+            as Django's and Flask's blueprints do; nested routers chain them.
     """
 
     def __init__(
@@ -174,36 +203,60 @@ class Router(RouteRegistry):
         middleware: Sequence[Any] = (),
         dependencies: Sequence[Inject] = (),
         tags: Sequence[str] = (),
+        meta: Sequence[object] = (),
+        namespace: str | None = None,
     ) -> None:
         super().__init__()
         _check_prefix(prefix)
+        if namespace is not None:
+            _check_namespace(namespace)
         self.prefix = prefix
         self.middleware = list(middleware)
         self.dependencies = list(dependencies)
         self.tags = list(tags)
+        self.meta = list(meta)
+        self.namespace = namespace
 
-    def flatten(
-        self,
-        prefix: str = "",
-        middleware: tuple[Any, ...] = (),
-        dependencies: tuple[Inject, ...] = (),
-        tags: tuple[str, ...] = (),
-        _seen: tuple[int, ...] = (),
-    ) -> Iterator[FlatRoute | Mount]:
+    def flatten(self) -> Iterator[FlatRoute | Mount]:
         """Yield every route and mount with full paths, outermost settings first."""
-        if id(self) in _seen:
+        return self._flatten("", (), (), (), (), self.namespace or "", ())
+
+    def _flatten(
+        self,
+        prefix: str,
+        middleware: tuple[Any, ...],
+        dependencies: tuple[Inject, ...],
+        tags: tuple[str, ...],
+        meta: tuple[object, ...],
+        namespace: str,
+        seen: tuple[int, ...],
+    ) -> Iterator[FlatRoute | Mount]:
+        if id(self) in seen:
             raise ImproperlyConfigured("Routers include each other in a loop.")
-        seen = (*_seen, id(self))
+        seen = (*seen, id(self))
         prefix = prefix + self.prefix
         middleware = (*middleware, *self.middleware)
         dependencies = (*dependencies, *self.dependencies)
         tags = (*tags, *self.tags)
+        meta = (*meta, *self.meta)
         for item in self.routes:
             if isinstance(item, Route):
-                yield FlatRoute(prefix + item.path, item, middleware, dependencies, tags)
+                own = tuple(item.options.get("meta", ()))
+                yield FlatRoute(
+                    prefix + item.path,
+                    item,
+                    middleware,
+                    dependencies,
+                    tags,
+                    (*meta, *own),
+                    namespace,
+                )
             elif isinstance(item, Mount):
-                yield Mount(prefix + item.path, item.app, item.name)
+                name = item.name and (f"{namespace}:{item.name}" if namespace else item.name)
+                yield Mount(prefix + item.path, item.app, name)
             else:
-                yield from item.router.flatten(
-                    prefix + item.prefix, middleware, dependencies, tags, seen
+                inner = item.namespace or item.router.namespace
+                joined = f"{namespace}:{inner}" if namespace and inner else inner or namespace
+                yield from item.router._flatten(
+                    prefix + item.prefix, middleware, dependencies, tags, meta, joined, seen
                 )

@@ -75,8 +75,7 @@ def counting_app(prefix: str, redis_url: str, counter: itertools.count[int]) -> 
     """An app with one cached route on a Redis cache."""
     app = App(components=[Cache(RedisBackend(redis_url, prefix=prefix))])
 
-    @app.get("/page")
-    @cache_response(ttl=60)
+    @app.get("/page", meta=[cache_response(ttl=60)])
     async def page() -> dict[str, int]:
         return {"n": next(counter)}
 

@@ -22,8 +22,7 @@ def cached_app(cache: Cache | None = None) -> App:
     app = App(components=[cache or Cache()])
     counter = itertools.count(1)
 
-    @app.get("/page")
-    @cache_response(ttl=60)
+    @app.get("/page", meta=[cache_response(ttl=60)])
     async def page() -> dict[str, int]:
         return {"n": next(counter)}
 
@@ -31,46 +30,38 @@ def cached_app(cache: Cache | None = None) -> App:
     async def plain() -> dict[str, int]:
         return {"n": next(counter)}
 
-    @app.get("/no-store")
-    @cache_response(ttl=60)
+    @app.get("/no-store", meta=[cache_response(ttl=60)])
     async def no_store() -> Response:
         return PlainTextResponse(str(next(counter)), headers={"Cache-Control": "no-store"})
 
-    @app.get("/private")
-    @cache_response(ttl=60)
+    @app.get("/private", meta=[cache_response(ttl=60)])
     async def private() -> Response:
         return PlainTextResponse(str(next(counter)), headers={"Cache-Control": "private"})
 
-    @app.get("/cookie")
-    @cache_response(ttl=60)
+    @app.get("/cookie", meta=[cache_response(ttl=60)])
     async def cookie() -> Response:
         response = PlainTextResponse(str(next(counter)))
         response.set_cookie("seen", "yes")
         return response
 
-    @app.get("/lang")
-    @cache_response(ttl=60)
+    @app.get("/lang", meta=[cache_response(ttl=60)])
     async def lang(accept_language: Annotated[str, Header()] = "en") -> Response:
         body = f"{accept_language}:{next(counter)}"
         return PlainTextResponse(body, headers={"Vary": "Accept-Language"})
 
-    @app.get("/vary-star")
-    @cache_response(ttl=60)
+    @app.get("/vary-star", meta=[cache_response(ttl=60)])
     async def vary_star() -> Response:
         return PlainTextResponse(str(next(counter)), headers={"Vary": "*"})
 
-    @app.get("/missing")
-    @cache_response(ttl=60)
+    @app.get("/missing", meta=[cache_response(ttl=60)])
     async def missing() -> Response:
         return PlainTextResponse(str(next(counter)), status_code=404)
 
-    @app.get("/gone")
-    @cache_response(ttl=60, statuses=(200, 410))
+    @app.get("/gone", meta=[cache_response(ttl=60, statuses=(200, 410))])
     async def gone() -> Response:
         return PlainTextResponse(str(next(counter)), status_code=410)
 
-    @app.get("/stream")
-    @cache_response(ttl=60)
+    @app.get("/stream", meta=[cache_response(ttl=60)])
     async def stream() -> StreamingResponse:
         number = next(counter)
 
@@ -80,8 +71,7 @@ def cached_app(cache: Cache | None = None) -> App:
 
         return StreamingResponse(chunks(), media_type="text/plain")
 
-    @app.get("/short")
-    @cache_response(ttl=60)
+    @app.get("/short", meta=[cache_response(ttl=60)])
     async def short() -> Response:
         return PlainTextResponse(str(next(counter)), headers={"Cache-Control": "max-age=0"})
 
@@ -169,8 +159,7 @@ def test_session_responses_are_not_shared_between_visitors(cache_first: bool) ->
     sessions = Sessions(secret_keys=["k" * 40])
     app = App(components=[Cache(), sessions] if cache_first else [sessions, Cache()])
 
-    @app.get("/me")
-    @cache_response(ttl=60)
+    @app.get("/me", meta=[cache_response(ttl=60)])
     async def me(session: Session) -> dict[str, int]:
         session["visits"] = session.get("visits", 0) + 1
         return {"visits": session["visits"]}

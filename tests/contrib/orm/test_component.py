@@ -11,7 +11,7 @@ from sqlalchemy.engine import make_url
 
 import schooner.contrib.orm as orm
 from schooner import App, HTTPException, Inject
-from schooner.contrib.orm import AsyncSession, Database, DatabaseConfig
+from schooner.contrib.orm import AsyncSession, Database, DatabaseConfig, databases_of
 from schooner.contrib.orm._config import async_url, sync_url
 from schooner.contrib.orm.testing import TestDatabase
 from schooner.exceptions import ImproperlyConfigured
@@ -174,7 +174,7 @@ def test_two_databases_with_their_own_sessions(
         assert client.post("/ships?name=fail").status_code == 400
         assert client.get("/visits").json() == 1
     assert analytics.name == "database:analytics"
-    assert list(app.extensions["orm"].databases) == ["default", "analytics"]
+    assert list(databases_of(app)) == ["default", "analytics"]
 
     async def ships(db: Database) -> Any:
         async with db.transaction() as session:

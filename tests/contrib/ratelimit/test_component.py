@@ -19,14 +19,11 @@ def limited_app(component: RateLimit | None = None, *more: Any) -> App:
     """An app with a limited route, an unlimited one and a websocket."""
     app = App(components=[component or RateLimit(), *more])
 
-    @app.get("/limited")
-    @rate_limit("2/minute")
+    @app.get("/limited", meta=[rate_limit("2/minute")])
     async def limited() -> str:
         return "ok"
 
-    @app.get("/multi")
-    @rate_limit("3/minute")
-    @rate_limit("2/hour")
+    @app.get("/multi", meta=[rate_limit("3/minute"), rate_limit("2/hour")])
     async def multi() -> str:
         return "ok"
 
@@ -34,18 +31,18 @@ def limited_app(component: RateLimit | None = None, *more: Any) -> App:
     async def free() -> str:
         return "free"
 
-    @app.get("/health")
-    @rate_limit_exempt
+    @app.get("/health", meta=[rate_limit_exempt])
     async def health() -> str:
         return "up"
 
-    @app.get("/per-user")
-    @rate_limit("1/minute", key=lambda request: request.headers.get("x-user", "anon"))
+    @app.get(
+        "/per-user",
+        meta=[rate_limit("1/minute", key=lambda request: request.headers.get("x-user", "anon"))],
+    )
     async def per_user() -> str:
         return "ok"
 
-    @app.websocket("/ws")
-    @rate_limit("1/minute")
+    @app.websocket("/ws", meta=[rate_limit("1/minute")])
     async def ws(socket: WebSocket) -> None:
         await socket.accept()
         await socket.send_text("hi")
@@ -229,9 +226,7 @@ def test_cache_hits_still_count_against_limits(cache_first: bool) -> None:
     counter = itertools.count(1)
     app = App(components=[Cache(), RateLimit()] if cache_first else [RateLimit(), Cache()])
 
-    @app.get("/cached")
-    @rate_limit("2/minute")
-    @cache_response(ttl=60)
+    @app.get("/cached", meta=[rate_limit("2/minute"), cache_response(ttl=60)])
     async def cached() -> dict[str, int]:
         return {"n": next(counter)}
 

@@ -16,8 +16,7 @@ def instance(redis_url: str, prefix: str) -> App:
     """One instance of an app limited to 3 requests a minute, counting in Redis."""
     app = App(components=[RateLimit(redis_url, default="100/minute", prefix=prefix)])
 
-    @app.get("/api")
-    @rate_limit("3/minute")
+    @app.get("/api", meta=[rate_limit("3/minute")])
     async def api() -> str:
         return "ok"
 

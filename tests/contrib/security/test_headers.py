@@ -23,8 +23,12 @@ def headers_app(component: SecurityHeaders | None = None, **options: object) -> 
     async def index() -> str:
         return "home"
 
-    @app.get("/embed")
-    @security_headers(frame_options=None, csp={"frame-ancestors": "https://partner.example"})
+    @app.get(
+        "/embed",
+        meta=[
+            security_headers(frame_options=None, csp={"frame-ancestors": "https://partner.example"})
+        ],
+    )
     async def embed() -> str:
         return "embeddable"
 

@@ -11,7 +11,12 @@ from typing import Any
 import pytest
 
 from schooner import App, Request
-from schooner.contrib.templates import CONTEXT_PROCESSORS, TemplateResponse, Templates
+from schooner.contrib.templates import (
+    ContextProvider,
+    TemplateFolders,
+    TemplateResponse,
+    Templates,
+)
 from schooner.exceptions import ImproperlyConfigured
 from schooner.http import HTMLResponse
 from schooner.testing import TestClient
@@ -63,7 +68,8 @@ def test_autoescape_is_on_for_every_file_name(folder: Path) -> None:
     write(folder, "note.txt", "{{ value }}")
     write(folder, "partial", "{{ value }}")
     app = App(components=[Templates(folder)])
-    templates: Templates = app.extensions["templates"]
+    templates = app.component(Templates)
+    assert templates is not None
 
     @app.get("/x")
     async def x(request: Request) -> str:
@@ -130,7 +136,10 @@ class Blog:
         self.folder = folder
 
     def setup(self, app: App) -> None:
-        app.add_template_dir(self.folder)
+        """Nothing to set up: the templates battery finds the folder."""
+
+    def template_folders(self) -> list[Path]:
+        return [self.folder]
 
 
 def test_project_overrides_a_component_template(tmp_path: Path, folder: Path) -> None:
@@ -139,7 +148,8 @@ def test_project_overrides_a_component_template(tmp_path: Path, folder: Path) ->
     write(component, "blog/post.html", "component post")
     write(component, "blog/list.html", "component list")
     write(folder, "blog/post.html", "project post")
-    app = App(components=[Templates(folder), Blog(component)])
+    app = App(components=[Blog(component), Templates(folder)])
+    assert isinstance(Blog(component), TemplateFolders)
 
     @app.get("/{name}")
     async def show(name: str) -> TemplateResponse:
@@ -151,7 +161,7 @@ def test_project_overrides_a_component_template(tmp_path: Path, folder: Path) ->
 
 
 def test_helpers_in_every_template(folder: Path) -> None:
-    """request, url_for and context processors (the app's and the component's) are there."""
+    """request, url_for and context values (a provider component's and the app's) are there."""
     write(
         folder,
         "helpers.html",
@@ -159,14 +169,20 @@ def test_helpers_in_every_template(folder: Path) -> None:
         "{{ flashes }} {{ extra }} {{ mine }}",
     )
 
-    def from_battery(request: Request) -> Mapping[str, Any]:
-        return {"flashes": "none", "extra": "battery"}
+    class Battery:
+        name = "battery"
+
+        def setup(self, app: App) -> None:
+            """Nothing to set up: the templates battery finds template_context."""
+
+        def template_context(self, request: Request) -> Mapping[str, Any]:
+            return {"flashes": "none", "extra": "battery"}
 
     async def own(request: Request) -> Mapping[str, Any]:
         return {"mine": request.query_params.get("m", "-")}
 
-    app = App(components=[Templates(folder, context_processors=[own])])
-    app.extensions[CONTEXT_PROCESSORS].append(from_battery)
+    assert isinstance(Battery(), ContextProvider)
+    app = App(components=[Templates(folder, context_processors=[own]), Battery()])
 
     @app.get("/items/{item_id:int}", name="item")
     async def item(item_id: int) -> TemplateResponse:

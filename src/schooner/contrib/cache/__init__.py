@@ -14,8 +14,7 @@
     async def prices(cache: Cache) -> dict[str, float]:
         return await cache.get_or_set("prices", load_prices, ttl=30)
 
-    @app.get("/about")
-    @cache_response(ttl=300)
+    @app.get("/about", meta=[cache_response(ttl=300)])
     async def about() -> HTMLResponse: ...
 
 Handlers receive the cache as a typed parameter (``cache: Cache``); the decorator for
@@ -30,11 +29,12 @@ from __future__ import annotations
 from schooner.contrib.cache._backends import CacheBackend, MemoryBackend
 from schooner.contrib.cache._cache import Cache, CachedDecorator
 from schooner.contrib.cache._redis import RedisBackend
-from schooner.contrib.cache._response import ResponseCacheMiddleware, cache_response
+from schooner.contrib.cache._response import CacheResponse, ResponseCacheMiddleware, cache_response
 
 __all__ = [
     "Cache",
     "CacheBackend",
+    "CacheResponse",
     "CachedDecorator",
     "MemoryBackend",
     "RedisBackend",

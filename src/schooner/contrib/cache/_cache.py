@@ -93,15 +93,18 @@ class Cache:
         The middleware goes outside the session middleware when sessions are already set
         up, so that it sees the ``Set-Cookie`` and ``Vary: Cookie`` they add.
         """
-        from schooner.contrib.cache._response import ResponseCacheMiddleware
+        from schooner.contrib.cache._response import ResponseCacheMiddleware, _Plan
 
         app.provide(Cache, self._provide, scope="app")
-        middleware = Middleware(ResponseCacheMiddleware, cache=self, name="ResponseCacheMiddleware")
-        if "sessions" in app.extensions:
+        plan = _Plan()
+        app.on_build(plan.build)
+        middleware = Middleware(
+            ResponseCacheMiddleware, cache=self, plan=plan, name="ResponseCacheMiddleware"
+        )
+        if app.has_middleware("SessionMiddleware"):
             app.add_middleware(middleware, before="SessionMiddleware")
         else:
             app.add_middleware(middleware)
-        app.extensions["cache"] = self
         closer = getattr(self.backend, "aclose", None)
         if closer is not None:
             app.on_shutdown(closer)

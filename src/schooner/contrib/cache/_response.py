@@ -11,22 +11,21 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 import msgspec
 
 from schooner.exceptions import ImproperlyConfigured
+from schooner.routing import RouteTable
 from schooner.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from schooner.contrib.cache._cache import Cache
 
-__all__ = ["ResponseCacheMiddleware", "cache_response"]
+__all__ = ["CacheResponse", "ResponseCacheMiddleware", "cache_response"]
 
-F = TypeVar("F", bound=Callable[..., Any])
-POLICY = "__schooner_cache_response__"
 RESPONSE_PREFIX = "r:"
 UNCACHEABLE = frozenset({"no-store", "private", "no-cache"})
 # Headers this layer writes itself, never stored with an entry.
@@ -34,15 +33,26 @@ OWN_HEADERS = frozenset({b"age", b"x-cache"})
 
 
 @dataclass(frozen=True, slots=True)
-class _Policy:
-    ttl: float | None
-    statuses: frozenset[int]
+class CacheResponse:
+    """Route metadata: store this GET route's responses (made by :func:`cache_response`).
+
+    Attributes:
+        ttl: seconds an entry lives (``None``: the cache's ``default_ttl``).
+        statuses: the response statuses that may be stored.
+    """
+
+    ttl: float | None = None
+    statuses: frozenset[int] = frozenset({200})
+
+    def __post_init__(self) -> None:
+        if self.ttl is not None and self.ttl <= 0:
+            raise ImproperlyConfigured(
+                "cache_response(ttl=...) must be a positive number of seconds."
+            )
 
 
-def cache_response(
-    ttl: float | None = None, *, statuses: Iterable[int] = (200,)
-) -> Callable[[F], F]:
-    """Cache this GET route's responses: ``@cache_response(ttl=60)`` under the route decorator.
+def cache_response(ttl: float | None = None, *, statuses: Iterable[int] = (200,)) -> CacheResponse:
+    """Cache a GET route's responses: ``@app.get("/news", meta=[cache_response(ttl=60)])``.
 
     HEAD requests are answered from the same entries. Needs the ``Cache`` component.
 
@@ -51,15 +61,27 @@ def cache_response(
             ``max-age`` or ``s-maxage`` in the response's ``Cache-Control`` wins.
         statuses: the response statuses that may be stored (only 200 by default).
     """
-    if ttl is not None and ttl <= 0:
-        raise ImproperlyConfigured("cache_response(ttl=...) must be a positive number of seconds.")
-    policy = _Policy(ttl, frozenset(statuses))
+    return CacheResponse(ttl, frozenset(statuses))
 
-    def decorate(handler: F) -> F:
-        setattr(handler, POLICY, policy)
-        return handler
 
-    return decorate
+class _Plan:
+    """Which routes of one app are cached, decided once when the app is built."""
+
+    def __init__(self) -> None:
+        self.table: RouteTable | None = None
+        self.per_route: dict[int, CacheResponse] = {}
+
+    def build(self, table: RouteTable) -> None:
+        self.table = table
+        self.per_route = {
+            id(route): policy for route in table if (policy := route.find(CacheResponse))
+        }
+
+    def policy_for(self, scope: Scope) -> CacheResponse | None:
+        if not self.per_route or self.table is None:
+            return None
+        route = self.table.match(scope).route
+        return None if route is None else self.per_route.get(id(route))
 
 
 class _Entry(msgspec.Struct, array_like=True):
@@ -72,10 +94,10 @@ class _Entry(msgspec.Struct, array_like=True):
 class ResponseCacheMiddleware:
     """Answer opted-in GET/HEAD routes from the cache; store fresh responses that allow it."""
 
-    def __init__(self, app: ASGIApp, *, cache: Cache) -> None:
+    def __init__(self, app: ASGIApp, *, cache: Cache, plan: _Plan) -> None:
         self.app = app
         self.cache = cache
-        self._per_route: dict[int, _Policy] | None = None
+        self.plan = plan
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one connection, from the cache when possible."""
@@ -96,22 +118,10 @@ class ResponseCacheMiddleware:
         store = scope["method"] == "GET" and "no-store" not in directives
         await self._serve(scope, receive, send, store=store, policy=policy, base=base)
 
-    def _policy_for(self, scope: Scope) -> _Policy | None:
+    def _policy_for(self, scope: Scope) -> CacheResponse | None:
         if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
             return None
-        app = scope.get("app")
-        if self._per_route is None:
-            table = getattr(app, "routes_table", None)
-            self._per_route = {
-                id(info): getattr(info.endpoint, POLICY)
-                for info in (table() if table is not None else ())
-                if isinstance(getattr(info.endpoint, POLICY, None), _Policy)
-            }
-        if not self._per_route:
-            return None
-        route_for = getattr(app, "route_for", None)
-        info = route_for(scope) if route_for is not None else None
-        return None if info is None else self._per_route.get(id(info))
+        return self.plan.policy_for(scope)
 
     async def _lookup(self, base: str, headers: Mapping[bytes, bytes]) -> _Entry | None:
         backend = self.cache.backend
@@ -125,7 +135,14 @@ class ResponseCacheMiddleware:
         return None if raw is None else msgspec.msgpack.decode(raw, type=_Entry)
 
     async def _serve(
-        self, scope: Scope, receive: Receive, send: Send, *, store: bool, policy: _Policy, base: str
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        *,
+        store: bool,
+        policy: CacheResponse,
+        base: str,
     ) -> None:
         start: Message | None = None
         passing = False  # streaming (or unusual) response: forwarded as it comes
@@ -161,7 +178,7 @@ class ResponseCacheMiddleware:
             await self._store(complete, policy, base, _request_headers(scope))
 
     async def _store(
-        self, entry: _Entry, policy: _Policy, base: str, headers: Mapping[bytes, bytes]
+        self, entry: _Entry, policy: CacheResponse, base: str, headers: Mapping[bytes, bytes]
     ) -> None:
         if entry.status not in policy.statuses:
             return

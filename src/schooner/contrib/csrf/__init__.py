@@ -1,19 +1,28 @@
-"""CSRF protection for cookie-session routes: a synchronizer token and origin checks.
+"""CSRF protection: cross-site requests refused on every route, tokens for older browsers.
 
 ::
 
     app = App(components=[Sessions(), Templates("templates"), CSRF()])
 
-In a form: ``{{ csrf_input() }}``; for fetch or htmx: send ``csrf_token()`` in the
-``X-CSRF-Token`` header. Unsafe requests to routes that use the session without a valid
-token — or, over HTTPS, from another origin — get a 403 problem response. Bearer-token
-requests are not checked; :func:`csrf_exempt` opts a route out explicitly.
+Unsafe requests (POST, PUT, PATCH, DELETE) that a browser says come from another site
+(``Sec-Fetch-Site``, else ``Origin``) get a 403 problem response on every route. Browsers too
+old to say, on routes that read the session or a cookie, must send the session's token: in a
+form, ``{{ csrf_input() }}``; for fetch or htmx, ``csrf_token()`` in the ``X-CSRF-Token``
+header. Requests authenticated by an ``Authorization`` header are not checked;
+``meta=[csrf_exempt]`` opts a route out explicitly. ``schooner.contrib.csrf.testing`` has
+what tests need.
 
 Builds on the sessions battery (the token's secret lives in the session).
 """
 
 from __future__ import annotations
 
-from schooner.contrib.csrf._component import CSRF, CSRFMiddleware, csrf_exempt, csrf_token
+from schooner.contrib.csrf._component import (
+    CSRF,
+    CSRFExempt,
+    CSRFMiddleware,
+    csrf_exempt,
+    csrf_token,
+)
 
-__all__ = ["CSRF", "CSRFMiddleware", "csrf_exempt", "csrf_token"]
+__all__ = ["CSRF", "CSRFExempt", "CSRFMiddleware", "csrf_exempt", "csrf_token"]

@@ -4,36 +4,46 @@ from __future__ import annotations
 
 import fnmatch
 import logging
-from collections.abc import Callable, Iterable, Mapping
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from schooner.contrib.csrf._token import mask, secret_of, verify
-from schooner.contrib.sessions import USES_SESSION
-from schooner.contrib.sessions._component import SCOPE_KEY as SESSION_SCOPE_KEY
-from schooner.di._injector import DependencyStep, walk_steps
+from schooner.contrib.sessions import Sessions, get_session, lazy_session
 from schooner.exceptions import HTTPException, ImproperlyConfigured
-from schooner.http import ProblemResponse, Request
+from schooner.http import Request
 from schooner.middleware import Middleware
+from schooner.routing import RouteInfo, RouteTable
 from schooner.types import ASGIApp, Receive, Scope, Send
 
 if TYPE_CHECKING:
-    from schooner.app import App, RouteInfo
+    from schooner.app import App
 
-__all__ = ["CSRF", "CSRFMiddleware", "csrf_exempt", "csrf_token"]
+__all__ = ["CSRF", "CSRFExempt", "CSRFMiddleware", "csrf_exempt", "csrf_token"]
 
 logger = logging.getLogger("schooner.csrf")
 
-F = TypeVar("F", bound=Callable[..., Any])
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
-EXEMPT = "__schooner_csrf_exempt__"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+# Sec-Fetch-Site values a browser sends for requests its user or the app's own pages made
+# (https://www.w3.org/TR/fetch-metadata/): "none" is a typed URL or a bookmark.
+SAME_ORIGIN = frozenset({"same-origin", "none"})
+# Authorization schemes a browser adds by itself once the user has logged in: requests
+# carrying them ride on ambient credentials like cookies do, so they are still checked.
+AMBIENT_SCHEMES = frozenset({b"basic", b"digest", b"negotiate", b"ntlm"})
 
 
-def csrf_exempt(handler: F) -> F:
-    """Turn CSRF protection off for one handler (a webhook with its own signature check)."""
-    setattr(handler, EXEMPT, True)
-    return handler
+@dataclass(frozen=True, slots=True)
+class CSRFExempt:
+    """Route metadata: no CSRF check on this route (a webhook with its own signature).
+
+    Use the ready-made instance: ``@app.post("/hooks/stripe", meta=[csrf_exempt])``.
+    """
+
+
+csrf_exempt = CSRFExempt()
+"""Turn CSRF protection off for one route (or a router): ``meta=[csrf_exempt]``."""
 
 
 async def csrf_token(request: Request) -> str:
@@ -41,11 +51,47 @@ async def csrf_token(request: Request) -> str:
 
     Use it as a dependency, ``token: Annotated[str, Inject(csrf_token)]``; templates have
     ``csrf_token()`` and ``csrf_input()``.
+
+    Raises:
+        ImproperlyConfigured: the app has no ``Sessions`` component.
     """
-    state = request.scope.get(SESSION_SCOPE_KEY)
-    if state is None:
-        raise ImproperlyConfigured("CSRF tokens live in the session: add Sessions() to the app.")
-    return mask(secret_of(await state.load()))
+    return mask(secret_of(await get_session(request)))
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """What one route needs: whether it is checked at all, and whether it needs a token."""
+
+    exempt: bool
+    token: bool
+
+
+_UNKNOWN = _Rule(exempt=False, token=False)  # 404s, 405s, mounts: origin checks only
+
+
+class _Plan:
+    """The per-route rules of one app, decided once when the app is built."""
+
+    def __init__(self, sessions: Sessions) -> None:
+        self.sessions = sessions
+        self.table: RouteTable | None = None
+        self.rules: dict[int, _Rule] = {}
+
+    def build(self, table: RouteTable) -> None:
+        self.table = table
+        self.rules = {id(route): self._rule(route) for route in table if route.endpoint}
+
+    def _rule(self, route: RouteInfo) -> _Rule:
+        # A route that reads the session (or a cookie parameter) is cookie-authenticated:
+        # requests from browsers that cannot prove their origin must carry the token.
+        cookies = self.sessions.reads_session(route) or route.reads("cookie")
+        return _Rule(exempt=route.find(CSRFExempt) is not None, token=cookies)
+
+    def rule_for(self, scope: Scope) -> _Rule:
+        if self.table is None:  # pragma: no cover - the app builds before serving
+            raise ImproperlyConfigured("CSRF's route table is not built yet.")
+        route = self.table.match(scope).route
+        return _UNKNOWN if route is None else self.rules.get(id(route), _UNKNOWN)
 
 
 class _HiddenInput:
@@ -62,96 +108,107 @@ class _HiddenInput:
 
 
 class CSRFMiddleware:
-    """Refuse unsafe requests to cookie-session routes without a valid token and origin."""
+    """Refuse unsafe cross-site requests; ask older clients for a token on cookie routes.
+
+    Args:
+        app: the inner app.
+        plan: the per-route rules (decided when the app is built).
+        field_name, header_name: where the token is looked for.
+        trusted_origins: other origins (``fnmatch`` patterns) allowed to send requests.
+        exempt_paths: path patterns never checked.
+    """
 
     def __init__(
         self,
         app: ASGIApp,
         *,
+        plan: _Plan,
         field_name: str,
         header_name: str,
         trusted_origins: Iterable[str],
         exempt_paths: Iterable[str],
     ) -> None:
         self.app = app
+        self.plan = plan
         self.field_name = field_name
         self.header_label = header_name
         self.header_name = header_name.lower().encode("latin-1")
         self.trusted_origins = [_normalise(o) for o in trusted_origins]
         self.exempt_paths = list(exempt_paths)
-        self._protected: dict[int, bool] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check unsafe HTTP requests; pass everything else through."""
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
             return
-        if not self._applies(scope) or _bearer(scope):
-            await self.app(scope, receive, send)
-            return
-        request = Request(scope, receive)
-        headers = _headers(scope)
-        problem = self._origin_problem(scope, headers) or await self._token_problem(
-            request, headers
-        )
-        if problem is not None:
-            logger.warning(
-                "CSRF check failed for %s %s: %s", scope["method"], scope["path"], problem
-            )
-            error = HTTPException(403, problem, title="CSRF check failed")
-            await ProblemResponse(error.to_problem(), 403)(scope, receive, send)
-            return
-        await self.app(scope, request.replay_receive(), send)
-
-    # -- which requests -------------------------------------------------------------------------
-
-    def _applies(self, scope: Scope) -> bool:
         path = scope.get("path", "")
         if any(fnmatch.fnmatchcase(path, pattern) for pattern in self.exempt_paths):
-            return False
-        app = scope.get("app")
-        route_for = getattr(app, "route_for", None)
-        info = route_for(scope) if route_for is not None else None
-        if info is None:
-            return False  # 404/405/mounts: the router answers, nothing runs
-        key = id(info)
-        if key not in self._protected:
-            self._protected[key] = _uses_session(info) and not getattr(info.endpoint, EXEMPT, False)
-        return self._protected[key]
+            await self.app(scope, receive, send)
+            return
+        rule = self.plan.rule_for(scope)
+        headers = _headers(scope)
+        if rule.exempt or _authorized(headers):
+            await self.app(scope, receive, send)
+            return
+        site = headers.get(b"sec-fetch-site")
+        problem = self._origin_problem(scope, headers, site)
+        request: Request | None = None
+        if problem is None and rule.token and site is None:
+            # No Fetch Metadata: an older browser (or a script with a cookie jar) on a
+            # cookie-authenticated route, so the origin cannot be proven: ask for the token.
+            request = Request(scope, receive)
+            problem = self._referer_problem(scope, headers) or await self._token_problem(
+                request, headers
+            )
+        if problem is not None:
+            logger.warning("CSRF check failed for %s %s: %s", scope["method"], path, problem)
+            raise HTTPException(403, problem, title="CSRF check failed")
+        await self.app(scope, request.replay_receive() if request else receive, send)
 
     # -- origin ----------------------------------------------------------------------------------
 
-    def _origin_problem(self, scope: Scope, headers: Mapping[bytes, str]) -> str | None:
-        own = _own_origin(scope, headers)
+    def _origin_problem(
+        self, scope: Scope, headers: Mapping[bytes, str], site: str | None
+    ) -> str | None:
         origin = headers.get(b"origin")
-        if origin is not None:
-            if origin == "null" or not self._allowed(origin, own):
-                return f"The request comes from another site ({origin}), which is not trusted."
+        if site is not None:
+            # Fetch Metadata (sent by every current browser, and impossible for a page to
+            # forge) says where the request comes from.
+            if site.lower() in SAME_ORIGIN:
+                return None
+            if origin is not None and origin != "null" and self._trusted(origin):
+                return None
+            return f"The request comes from another site ({origin or site}), which is not trusted."
+        if origin is not None and (
+            origin == "null" or not self._allowed(origin, _own_origin(scope, headers))
+        ):
+            return f"The request comes from another site ({origin}), which is not trusted."
+        return None
+
+    def _referer_problem(self, scope: Scope, headers: Mapping[bytes, str]) -> str | None:
+        if b"origin" in headers or scope.get("scheme") != "https":
             return None
-        if scope.get("scheme") == "https":
-            # Browsers always send Origin on cross-site unsafe requests; without one, HTTPS
-            # requests must name a same-site page they were made from (RFC 6454, OWASP).
-            referer = headers.get(b"referer")
-            if not referer:
-                return "An HTTPS form post must come with a Referer or Origin header."
-            parts = urlsplit(referer)
-            if not self._allowed(f"{parts.scheme}://{parts.netloc}", own):
-                return "The Referer is another site, which is not trusted."
+        # Browsers send Origin on cross-site unsafe requests; without one, HTTPS requests
+        # must name a same-site page they were made from (OWASP's CSRF cheat sheet).
+        referer = headers.get(b"referer")
+        if not referer:
+            return "An HTTPS form post must come with a Referer or Origin header."
+        parts = urlsplit(referer)
+        if not self._allowed(f"{parts.scheme}://{parts.netloc}", _own_origin(scope, headers)):
+            return "The Referer is another site, which is not trusted."
         return None
 
     def _allowed(self, origin: str, own: str) -> bool:
+        return _normalise(origin) == own or self._trusted(origin)
+
+    def _trusted(self, origin: str) -> bool:
         origin = _normalise(origin)
-        if origin == own:
-            return True
         return any(fnmatch.fnmatchcase(origin, trusted) for trusted in self.trusted_origins)
 
     # -- token -----------------------------------------------------------------------------------
 
     async def _token_problem(self, request: Request, headers: Mapping[bytes, str]) -> str | None:
-        state = request.scope.get(SESSION_SCOPE_KEY)
-        if state is None:
-            raise ImproperlyConfigured("CSRF needs sessions: add Sessions() before CSRF().")
-        secret = (await state.load()).get("_csrf")
+        secret = (await get_session(request)).get("_csrf")
         supplied = headers.get(self.header_name)
         content_type = request.content_type.lower()
         if supplied is None and content_type.startswith(FORM_TYPES):
@@ -161,7 +218,7 @@ class CSRFMiddleware:
                 value = (await request.form()).get(self.field_name)
             except HTTPException as exc:
                 if exc.status_code == 413:
-                    raise
+                    raise  # answered as the handler would have: 413, not a CSRF failure
                 return f"The form could not be read to find its CSRF token: {exc.detail}"
             finally:
                 await request.close()
@@ -205,39 +262,42 @@ def _normalise(origin: str) -> str:
     return origin
 
 
-def _bearer(scope: Scope) -> bool:
-    # Browsers never add an Authorization header to a cross-site request on their own, so
-    # a request that carries one is not riding on ambient cookies.
-    for key, value in scope.get("headers", ()):
-        if key == b"authorization" and value[:7].lower() == b"bearer ":
-            return True
-    return False
-
-
-def _uses_session(info: RouteInfo) -> bool:
-    if info.dependant is None:
+def _authorized(headers: Mapping[bytes, str]) -> bool:
+    # A page cannot make a browser add an Authorization header to a cross-site request
+    # (it needs a CORS preflight the app must allow), so a request carrying one is
+    # authenticated by it, not by ambient cookies — except for the schemes browsers
+    # replay on their own.
+    value = headers.get(b"authorization")
+    if not value:
         return False
-    return any(
-        isinstance(step, DependencyStep) and getattr(step.dependant.call, USES_SESSION, False)
-        for step in walk_steps(info.dependant)
-    )
+    scheme = value.split(" ", 1)[0].strip().lower().encode("latin-1")
+    return scheme not in AMBIENT_SCHEMES
 
 
 class CSRF:
     """CSRF protection as a component: ``App(components=[Sessions(), CSRF()])``.
 
-    Unsafe requests (POST, PUT, PATCH, DELETE) to routes that use the cookie session
-    (they ask for ``Session``, ``Flash`` or a dependency built on them, such as the current
-    user) must carry the session's token — in the ``csrf_token`` form field or the
-    ``X-CSRF-Token`` header (for fetch and htmx) — and, over HTTPS, come from the app's own
-    origin (``Origin``, else ``Referer``). A failed check is a 403 problem response that
-    says what is missing. Requests with an ``Authorization: Bearer`` header are not
-    checked; routes opt out explicitly with :func:`csrf_exempt` or ``exempt_paths``.
+    Every unsafe request (POST, PUT, PATCH, DELETE) to any route is checked, unless the
+    route is exempt (``meta=[csrf_exempt]``, ``exempt_paths``) or the request is
+    authenticated by an ``Authorization`` header (a bearer token, an API key):
+
+    1. **Cross-site requests are refused**, from the browser's ``Sec-Fetch-Site`` header
+       (``same-origin`` passes, ``same-site`` and ``cross-site`` need a trusted origin) or,
+       from browsers without it, the ``Origin`` header. API clients that send neither are
+       not browsers, and pass.
+    2. **Older browsers on cookie routes send the token.** When ``Sec-Fetch-Site`` is
+       missing and the route reads the session (``Session``, ``Flash``, a current-user
+       dependency) or a cookie parameter, the session's token must come in the
+       ``csrf_token`` form field or the ``X-CSRF-Token`` header (fetch, htmx); over HTTPS
+       without ``Origin``, the ``Referer`` must be the app's own.
+
+    A failed check is a 403 problem response (an HTML page for browsers when the templates
+    battery serves error pages) that says what is missing.
 
     Args:
         field_name: the form field that carries the token.
         header_name: the header that carries the token.
-        trusted_origins: other origins allowed to post (``"https://*.example.com"``).
+        trusted_origins: other origins allowed to send requests (``"https://*.example.com"``).
         exempt_paths: path patterns (``fnmatch``) never checked, e.g. ``"/hooks/*"``.
     """
 
@@ -257,15 +317,13 @@ class CSRF:
         self.exempt_paths = list(exempt_paths)
 
     def setup(self, app: App) -> None:
-        """Add the middleware just inside the sessions' and the template helpers."""
-        if "sessions" not in app.extensions:
-            raise ImproperlyConfigured(
-                "CSRF keeps its token in the session: list Sessions() before CSRF() in "
-                "App(components=[...])."
-            )
+        """Add the middleware just inside the sessions'; read route metadata at build."""
+        plan = _Plan(app.require(Sessions, by=self))
+        app.on_build(plan.build)
         app.add_middleware(
             Middleware(
                 CSRFMiddleware,
+                plan=plan,
                 field_name=self.field_name,
                 header_name=self.header_name,
                 trusted_origins=self.trusted_origins,
@@ -273,18 +331,18 @@ class CSRF:
             ),
             after="SessionMiddleware",
         )
-        app.extensions["csrf"] = self
-        app.extensions.setdefault("template_context_processors", []).append(self._context)
 
-    async def _context(self, request: Request) -> Mapping[str, Any]:
-        state = request.scope.get(SESSION_SCOPE_KEY)
-        if state is None:
-            return {}
-        session = await state.load()
+    async def template_context(self, request: Request) -> Mapping[str, Any]:
+        """Template helpers: ``csrf_token()``, ``csrf_input()`` and ``csrf_field``.
+
+        The session is read ahead; only a page that calls a helper uses it (and varies on
+        the session cookie).
+        """
+        use = await lazy_session(request)
         field = self.field_name
 
         def token() -> str:
-            return mask(secret_of(session))
+            return mask(secret_of(use()))
 
         def hidden_input() -> _HiddenInput:
             return _HiddenInput(field, token())

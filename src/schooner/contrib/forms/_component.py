@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -16,14 +17,18 @@ TEMPLATES = Path(__file__).parent / "templates"
 class Forms:
     """Turn on form rendering: ``App(components=[Templates(...), Forms()])``.
 
-    Adds the battery's template folder, whose ``forms/macros.html`` has the ``field`` and
-    ``fields`` macros. A project restyles every form by putting its own
-    ``forms/macros.html`` in its template folder (the project's folders are searched first).
+    Ships a template folder (it is a ``TemplateFolders`` component), whose
+    ``forms/macros.html`` has the ``field`` and ``fields`` macros. A project restyles every
+    form by putting its own ``forms/macros.html`` in its template folder (the project's
+    folders are searched first).
     Parsing and validating forms needs no component.
     """
 
     name = "forms"
 
     def setup(self, app: App) -> None:
-        """Add the macros' folder to the template search path."""
-        app.add_template_dir(TEMPLATES)
+        """Nothing to set up: the templates battery finds :meth:`template_folders`."""
+
+    def template_folders(self) -> Sequence[Path]:
+        """The battery's folder, with ``forms/macros.html``."""
+        return [TEMPLATES]

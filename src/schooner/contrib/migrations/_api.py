@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from schooner.contrib.orm import Database
+from schooner.contrib.orm import Database, databases_of
 from schooner.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
@@ -36,11 +36,7 @@ def migrate(
     """
     from schooner.contrib.migrations._alembic import Migrations
 
-    if isinstance(target, Database):
-        databases = [target]
-    else:
-        extension = target.extensions.get("orm")
-        databases = list(extension.databases.values()) if extension is not None else []
+    databases = [target] if isinstance(target, Database) else list(databases_of(target).values())
     if not databases:
         raise ImproperlyConfigured(f"{target!r} has no Database component to migrate.")
     folder = Path(directory).resolve()

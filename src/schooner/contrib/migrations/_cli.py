@@ -20,7 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from schooner.contrib.migrations._errors import MigrationError
 from schooner.contrib.migrations._seed import load_fixtures
 from schooner.contrib.migrations._shell import client_command
-from schooner.contrib.orm import Database
+from schooner.contrib.orm import Database, databases_of
 from schooner.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
@@ -42,8 +42,7 @@ class _Project:
 
     def databases(self, name: str | None, *, every: bool) -> list[Database]:
         """``--database NAME``'s database; else all of them (``every``) or the default."""
-        extension = self.app.extensions.get("orm")
-        found: dict[str, Database] = dict(extension.databases) if extension else {}
+        found = databases_of(self.app)
         if not found:
             raise click.ClickException("The app has no Database component.")
         if name is not None:

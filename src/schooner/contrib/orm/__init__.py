@@ -48,7 +48,7 @@ except ImportError:  # pragma: no cover - exercised without the extra
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
-from schooner.contrib.orm._component import Database, OrmExtension
+from schooner.contrib.orm._component import Database, databases_of
 from schooner.contrib.orm._config import DatabaseConfig
 from schooner.contrib.orm._filters import FilterSet
 from schooner.contrib.orm._models import (
@@ -90,7 +90,6 @@ __all__ = [
     "IntPK",
     "Model",
     "ModelSchema",
-    "OrmExtension",
     "Page",
     "PageLinks",
     "ReadQuery",
@@ -105,6 +104,7 @@ __all__ = [
     "bulk_insert",
     "bulk_update",
     "create",
+    "databases_of",
     "get_for_update",
     "get_or_404",
     "model_from",

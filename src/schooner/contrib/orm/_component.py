@@ -21,7 +21,6 @@ from __future__ import annotations
 import contextlib
 import threading
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import msgspec
@@ -57,21 +56,15 @@ from schooner.middleware import Middleware
 if TYPE_CHECKING:
     from schooner.app import App
 
-__all__ = ["Database", "OrmExtension"]
-
-EXTENSION_KEY = "orm"
+__all__ = ["Database", "databases_of"]
 
 
-@dataclass
-class OrmExtension:
-    """What the database components of one app share, at ``app.extensions["orm"]``.
+def databases_of(app: App) -> dict[str, Database]:
+    """The app's ``Database`` components by alias, in the order they were added.
 
-    Attributes:
-        databases: alias → component, in the order they were added (migrations read
-            each one's ``metadata`` from here).
+    Migrations and test helpers find each database's ``metadata`` this way.
     """
-
-    databases: dict[str, Database] = field(default_factory=dict)
+    return {c.alias: c for c in app.components if isinstance(c, Database)}
 
 
 class Database:
@@ -132,9 +125,8 @@ class Database:
     def setup(self, app: App) -> None:
         """Install the transaction middleware and ``schooner db`` (once per app), providers
         and lifespan."""
-        extension = app.extensions.get(EXTENSION_KEY)
-        if extension is None:
-            extension = app.extensions[EXTENSION_KEY] = OrmExtension()
+        others = [db for db in app.components if isinstance(db, Database) and db is not self]
+        if not others:
             # Imported here: the migrations battery builds on this one (Alembic itself is
             # imported only when a `schooner db` command runs).
             from schooner.contrib.migrations import db_commands
@@ -147,9 +139,8 @@ class Database:
                     conflict_status=self.config.conflict_status,
                 )
             )
-        if self.alias in extension.databases:
+        if any(db.alias == self.alias for db in others):
             raise ImproperlyConfigured(f"Two databases are named {self.alias!r}.")
-        extension.databases[self.alias] = self
         if self.alias == "default":
             app.provide(AsyncSession, self.session)
             app.provide(Session, self.sync_session)

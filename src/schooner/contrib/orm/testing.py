@@ -42,7 +42,8 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
-from schooner.contrib.orm._component import EXTENSION_KEY, Database
+from schooner.app import App
+from schooner.contrib.orm._component import Database, databases_of
 from schooner.contrib.orm._config import async_url
 from schooner.contrib.orm._models import Model
 from schooner.exceptions import ImproperlyConfigured
@@ -196,12 +197,12 @@ def rollback_isolation(target: Any) -> Iterator[None]:
 def _databases_of(target: Any) -> list[Database]:
     if isinstance(target, Database):
         return [target]
-    extension = getattr(target, "extensions", {}).get(EXTENSION_KEY)
-    if extension is None or not extension.databases:
+    found = list(databases_of(target).values()) if isinstance(target, App) else []
+    if not found:
         raise ImproperlyConfigured(
             f"{target!r} has no Database component; pass the app built with one, or the Database."
         )
-    return list(extension.databases.values())
+    return found
 
 
 # -- pytest fixtures -------------------------------------------------------------------------

@@ -6,8 +6,7 @@
 
     app = App(components=[RateLimit(default="100/minute", trusted_proxies=["10.0.0.0/8"])])
 
-    @app.post("/search")
-    @rate_limit("5/second;200/hour")
+    @app.post("/search", meta=[rate_limit("5/second;200/hour")])
     async def search(query: Query) -> list[Hit]: ...
 
     @app.post("/login")
@@ -36,7 +35,9 @@ except ImportError:  # pragma: no cover - exercised without the extra
 from schooner.contrib.ratelimit._client import TrustedProxies, client_address
 from schooner.contrib.ratelimit._component import (
     RateLimit,
+    RateLimitExempt,
     RateLimitMiddleware,
+    RateLimitRule,
     rate_limit,
     rate_limit_exempt,
 )
@@ -50,8 +51,10 @@ from schooner.contrib.ratelimit._limiter import (
 __all__ = [
     "KeyFunction",
     "RateLimit",
+    "RateLimitExempt",
     "RateLimitMiddleware",
     "RateLimitResult",
+    "RateLimitRule",
     "RateLimiter",
     "Strategy",
     "TrustedProxies",

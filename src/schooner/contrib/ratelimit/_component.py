@@ -5,9 +5,9 @@ from __future__ import annotations
 import contextlib
 import fnmatch
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING
 
 from schooner.contrib.ratelimit._limiter import (
     KeyFunction,
@@ -20,33 +20,55 @@ from schooner.exceptions import HTTPException
 from schooner.http import ProblemResponse, Request
 from schooner.http.response import encode_json
 from schooner.middleware import Middleware
+from schooner.routing import RouteInfo, RouteTable
 from schooner.types import ASGIApp, Message, Receive, Scope, Send
 from schooner.websockets import WebSocket, WebSocketDisconnect
 
 if TYPE_CHECKING:
-    from schooner.app import App, RouteInfo
+    from schooner.app import App
 
-__all__ = ["RateLimit", "RateLimitMiddleware", "rate_limit", "rate_limit_exempt"]
+__all__ = [
+    "RateLimit",
+    "RateLimitExempt",
+    "RateLimitMiddleware",
+    "RateLimitRule",
+    "rate_limit",
+    "rate_limit_exempt",
+]
 
 logger = logging.getLogger("schooner.ratelimit")
 
-F = TypeVar("F", bound=Callable[..., Any])
-LIMITS = "__schooner_rate_limits__"
-EXEMPT = "__schooner_rate_limit_exempt__"
+
+@dataclass(frozen=True, slots=True)
+class RateLimitRule:
+    """Route metadata: a limit of its own for a route (or every route of a router).
+
+    Made by :func:`rate_limit`; a route with its own limits is not subject to the app's
+    default. Several rules on one route all apply.
+    """
+
+    limit: str
+    key: KeyFunction | None = None
+
+    def __post_init__(self) -> None:
+        parse_limits(self.limit)  # fail when the route is declared, not on a request
 
 
 @dataclass(frozen=True, slots=True)
-class _Rule:
-    limit: str
-    key: KeyFunction | None
-    bucket: str  # what the counters are shared by: "default" or one route
+class RateLimitExempt:
+    """Route metadata: the app's default limit does not apply (use :data:`rate_limit_exempt`)."""
 
 
-def rate_limit(limit: str, *, key: KeyFunction | None = None) -> Callable[[F], F]:
-    """Limit one route: ``@rate_limit("5/minute")`` under the route decorator.
+rate_limit_exempt = RateLimitExempt()
+"""Exclude one route from the app's default limit (a health check): ``meta=[rate_limit_exempt]``."""
 
-    Stack it, or write ``"5/minute;100/day"``, for several limits; a route with its own
-    limits is not subject to the app's default. Needs the ``RateLimit`` component.
+
+def rate_limit(limit: str, *, key: KeyFunction | None = None) -> RateLimitRule:
+    """Limit one route: ``@app.post("/search", meta=[rate_limit("5/minute")])``.
+
+    List several, or write ``"5/minute;100/day"``, for several limits; on a router
+    (``Router(meta=[...])``) each of its routes gets the limit, counted per route. Needs
+    the ``RateLimit`` component.
 
     Args:
         limit: ``"<count>/<period>"`` (``second``, ``minute``, ``hour``, ``day``…), several
@@ -57,20 +79,35 @@ def rate_limit(limit: str, *, key: KeyFunction | None = None) -> Callable[[F], F
     Raises:
         ImproperlyConfigured: ``limit`` is not a valid limit.
     """
-    parse_limits(limit)  # fail at import time, not on the first request
-
-    def decorate(handler: F) -> F:
-        existing: tuple[tuple[str, KeyFunction | None], ...] = getattr(handler, LIMITS, ())
-        setattr(handler, LIMITS, ((limit, key), *existing))
-        return handler
-
-    return decorate
+    return RateLimitRule(limit, key)
 
 
-def rate_limit_exempt(handler: F) -> F:
-    """Exclude one route from the app's default limit (a health check)."""
-    setattr(handler, EXEMPT, True)
-    return handler
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    limit: str
+    key: KeyFunction | None
+    bucket: str  # what the counters are shared by: "default" or one route
+
+
+class _Plan:
+    """The rules of each route of one app, decided once when the app is built."""
+
+    def __init__(self, default: str | None) -> None:
+        self.default = () if default is None else (_Rule(default, None, "default"),)
+        self.table: RouteTable | None = None
+        self.per_route: dict[int, tuple[_Rule, ...]] = {}
+
+    def build(self, table: RouteTable) -> None:
+        self.table = table
+        self.per_route = {
+            id(route): rules for route in table if (rules := _route_rules(route)) is not None
+        }
+
+    def rules_for(self, scope: Scope) -> tuple[_Rule, ...]:
+        route = self.table.match(scope).route if self.table is not None else None
+        if route is None:
+            return self.default  # 404s and mounts count against the default limit too
+        return self.per_route.get(id(route), self.default)
 
 
 class RateLimitMiddleware:
@@ -81,16 +118,15 @@ class RateLimitMiddleware:
         app: ASGIApp,
         *,
         limiter: RateLimiter,
-        default: str | None,
+        plan: _Plan,
         exempt_paths: Iterable[str],
         headers: bool,
     ) -> None:
         self.app = app
         self.limiter = limiter
-        self.default = () if default is None else (_Rule(default, None, "default"),)
+        self.plan = plan
         self.exempt_paths = list(exempt_paths)
         self.headers = headers
-        self._per_route: dict[int, tuple[_Rule, ...]] | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one HTTP request or WebSocket handshake, or refuse it with 429."""
@@ -125,31 +161,19 @@ class RateLimitMiddleware:
         path = scope.get("path", "")
         if any(fnmatch.fnmatchcase(path, pattern) for pattern in self.exempt_paths):
             return ()
-        app = scope.get("app")
-        if self._per_route is None:
-            table = getattr(app, "routes_table", None)
-            self._per_route = {
-                id(info): rules
-                for info in (table() if table is not None else ())
-                if (rules := _route_rules(info)) is not None
-            }
-        route_for = getattr(app, "route_for", None)
-        info = route_for(scope) if route_for is not None else None
-        if info is None:
-            return self.default  # 404s and mounts count against the default limit too
-        return self._per_route.get(id(info), self.default)
+        return self.plan.rules_for(scope)
 
 
 def _route_rules(info: RouteInfo) -> tuple[_Rule, ...] | None:
     """The route's own rules; ``()`` when exempt, ``None`` when the default applies."""
-    if getattr(info.endpoint, EXEMPT, False):
+    if info.find(RateLimitExempt) is not None:
         return ()
-    declared: tuple[tuple[str, KeyFunction | None], ...] = getattr(info.endpoint, LIMITS, ())
+    declared = info.find_all(RateLimitRule)
     if not declared:
         return None
     # Each route counts on its own: a stable name, shared by every instance of the app.
     bucket = f"route:{info.name}:{','.join(info.methods)}"
-    return tuple(_Rule(limit, key, bucket) for limit, key in declared)
+    return tuple(_Rule(rule.limit, rule.key, bucket) for rule in declared)
 
 
 async def _refuse(result: RateLimitResult, scope: Scope, receive: Receive, send: Send) -> None:
@@ -218,20 +242,21 @@ class RateLimit:
 
     def setup(self, app: App) -> None:
         """Add the middleware (outside the response cache, so hits count) and the provider."""
+        plan = _Plan(self.default)
+        app.on_build(plan.build)
         middleware = Middleware(
             RateLimitMiddleware,
             limiter=self.limiter,
-            default=self.default,
+            plan=plan,
             exempt_paths=self.exempt_paths,
             headers=self.headers,
             name="RateLimitMiddleware",
         )
-        if "cache" in app.extensions:
+        if app.has_middleware("ResponseCacheMiddleware"):
             app.add_middleware(middleware, before="ResponseCacheMiddleware")
         else:
             app.add_middleware(middleware)
         app.provide(RateLimiter, self._provide, scope="app")
-        app.extensions["ratelimit"] = self
         app.on_shutdown(self.limiter.aclose)
 
     def _provide(self) -> RateLimiter:

@@ -4,9 +4,15 @@
 
     app = App(components=[SecurityHeaders()])
 
-    @app.get("/embed")
-    @security_headers(frame_options=None, csp={"frame-ancestors": "https://partner.example"})
+    embed_headers = security_headers(
+        frame_options=None, csp={"frame-ancestors": "https://partner.example"}
+    )
+
+    @app.get("/embed", meta=[embed_headers])
     async def embed() -> HTMLResponse: ...
+
+The headers are added by the app's outermost layer, so every response carries them: error
+pages, host-check refusals and CSRF refusals included.
 
 Inline scripts run with a nonce: ``<script nonce="{{ csp_nonce() }}">`` in a template (or
 ``Annotated[str, Inject(csp_nonce)]`` in a handler) adds it to the policy of that response.
@@ -15,6 +21,7 @@ Inline scripts run with a nonce: ``<script nonce="{{ csp_nonce() }}">`` in a tem
 from __future__ import annotations
 
 from schooner.contrib.security._headers import (
+    HeaderOverride,
     HeaderPolicy,
     SecurityHeaders,
     SecurityHeadersMiddleware,
@@ -23,6 +30,7 @@ from schooner.contrib.security._headers import (
 )
 
 __all__ = [
+    "HeaderOverride",
     "HeaderPolicy",
     "SecurityHeaders",
     "SecurityHeadersMiddleware",

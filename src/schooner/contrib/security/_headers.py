@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import base64
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 from schooner.exceptions import ImproperlyConfigured
 from schooner.http import Request
 from schooner.middleware import Middleware
+from schooner.routing import RouteTable
 from schooner.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from schooner.app import App
 
-__all__ = ["SecurityHeaders", "SecurityHeadersMiddleware", "csp_nonce", "security_headers"]
+__all__ = [
+    "HeaderOverride",
+    "SecurityHeaders",
+    "SecurityHeadersMiddleware",
+    "csp_nonce",
+    "security_headers",
+]
 
-F = TypeVar("F", bound=Callable[..., Any])
 NONCE_KEY = "schooner.csp_nonce"
-OVERRIDE = "__schooner_security_headers__"
 
 DEFAULT_CSP: dict[str, str] = {
     "default-src": "'self'",
@@ -112,12 +117,22 @@ def csp_nonce(request: Request) -> str:
     return holder.get()
 
 
-def security_headers(**changes: Any) -> Callable[[F], F]:
-    """Change the security headers of one route: ``@security_headers(frame_options=None)``.
+@dataclass(frozen=True)
+class HeaderOverride:
+    """Route metadata: changes to the security headers of a route (see :func:`security_headers`)."""
+
+    changes: Mapping[str, Any]
+
+
+def security_headers(**changes: Any) -> HeaderOverride:
+    """Change one route's headers: ``meta=[security_headers(frame_options=None)]``.
 
     Takes the fields of the policy (``csp``, ``frame_options``, ``referrer_policy``…); a
     ``csp`` mapping replaces the app's directives named in it and keeps the others, and a
     directive set to ``None`` is removed.
+
+    Raises:
+        ImproperlyConfigured: an option is not a field of the policy.
     """
     known = set(HeaderPolicy.__dataclass_fields__)
     unknown = set(changes) - known
@@ -126,21 +141,41 @@ def security_headers(**changes: Any) -> Callable[[F], F]:
             f"security_headers() has no option {', '.join(sorted(unknown))}; "
             f"use some of {', '.join(sorted(known))}."
         )
+    return HeaderOverride(dict(changes))
 
-    def decorate(handler: F) -> F:
-        setattr(handler, OVERRIDE, dict(changes))
-        return handler
 
-    return decorate
+class _Plan:
+    """The policy of each route that overrides the app's, decided when the app is built."""
+
+    def __init__(self, policy: HeaderPolicy) -> None:
+        self.policy = policy
+        self.table: RouteTable | None = None
+        self.per_route: dict[int, HeaderPolicy] = {}
+
+    def build(self, table: RouteTable) -> None:
+        self.table = table
+        self.per_route = {}
+        for route in table:
+            overrides = route.find_all(HeaderOverride)
+            if overrides:
+                policy = self.policy
+                for override in overrides:  # routers' first, the route's own last
+                    policy = _apply(policy, override.changes)
+                self.per_route[id(route)] = policy
+
+    def policy_for(self, scope: Scope) -> HeaderPolicy:
+        if not self.per_route or self.table is None:
+            return self.policy
+        route = self.table.match(scope).route
+        return self.policy if route is None else self.per_route.get(id(route), self.policy)
 
 
 class SecurityHeadersMiddleware:
     """Add the policy's headers to every HTTP response that does not set them itself."""
 
-    def __init__(self, app: ASGIApp, *, policy: HeaderPolicy) -> None:
+    def __init__(self, app: ASGIApp, *, plan: _Plan) -> None:
         self.app = app
-        self.policy = policy
-        self._per_route: dict[int, HeaderPolicy] | None = None
+        self.plan = plan
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve one connection, adding headers when the response starts."""
@@ -149,7 +184,7 @@ class SecurityHeadersMiddleware:
             return
         nonce = _Nonce()
         scope[NONCE_KEY] = nonce
-        policy = self._policy_for(scope)
+        policy = self.plan.policy_for(scope)
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
@@ -162,26 +197,6 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
-
-    def _policy_for(self, scope: Scope) -> HeaderPolicy:
-        if self._per_route is None:
-            self._per_route = self._collect(scope.get("app"))
-        if not self._per_route:
-            return self.policy
-        route_for = getattr(scope.get("app"), "route_for", None)
-        info = route_for(scope) if route_for is not None else None
-        if info is None:
-            return self.policy
-        return self._per_route.get(id(info), self.policy)
-
-    def _collect(self, app: Any) -> dict[int, HeaderPolicy]:
-        table = getattr(app, "routes_table", None)
-        found: dict[int, HeaderPolicy] = {}
-        for info in table() if table is not None else ():
-            changes = getattr(info.endpoint, OVERRIDE, None)
-            if changes:
-                found[id(info)] = _apply(self.policy, changes)
-        return found
 
 
 def _apply(policy: HeaderPolicy, changes: Mapping[str, Any]) -> HeaderPolicy:
@@ -243,12 +258,15 @@ class SecurityHeaders:
         return base
 
     def setup(self, app: App) -> None:
-        """Add the middleware as an outer layer, and ``csp_nonce()`` to templates."""
-        app.add_middleware(Middleware(SecurityHeadersMiddleware, policy=self.policy(app)))
-        app.extensions["security_headers"] = self
-        app.extensions.setdefault("template_context_processors", []).append(_nonce_context)
+        """Wrap the whole app (error responses included) and read route overrides at build."""
+        plan = _Plan(self.policy(app))
+        app.on_build(plan.build)
+        # Outermost, outside the server-error layer: every response the app sends — a 500,
+        # a host check's 400, a CSRF 403 — carries the headers, wherever this component is
+        # listed.
+        app.add_middleware(Middleware(SecurityHeadersMiddleware, plan=plan), outermost=True)
 
-
-def _nonce_context(request: Request) -> Mapping[str, Any]:
-    holder = request.scope.get(NONCE_KEY)
-    return {"csp_nonce": holder.get} if isinstance(holder, _Nonce) else {}
+    def template_context(self, request: Request) -> Mapping[str, Any]:
+        """Template helper: ``csp_nonce()``, this response's nonce."""
+        holder = request.scope.get(NONCE_KEY)
+        return {"csp_nonce": holder.get} if isinstance(holder, _Nonce) else {}

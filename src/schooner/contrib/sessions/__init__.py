@@ -30,13 +30,18 @@ except ImportError:  # pragma: no cover - exercised without the extra
     raise MissingDependency("itsdangerous", "sessions") from None
 
 from schooner.contrib.sessions._backends import CookieBackend, SessionBackend
-from schooner.contrib.sessions._component import SessionMiddleware, Sessions, SessionTooLarge
+from schooner.contrib.sessions._component import (
+    SessionMiddleware,
+    Sessions,
+    SessionTooLarge,
+    get_session,
+    lazy_session,
+)
 from schooner.contrib.sessions._flash import Flash, FlashMessage, Level
 from schooner.contrib.sessions._redis import RedisBackend
-from schooner.contrib.sessions._session import USES_SESSION, Session
+from schooner.contrib.sessions._session import Session
 
 __all__ = [
-    "USES_SESSION",
     "CookieBackend",
     "Flash",
     "FlashMessage",
@@ -47,4 +52,6 @@ __all__ = [
     "SessionMiddleware",
     "SessionTooLarge",
     "Sessions",
+    "get_session",
+    "lazy_session",
 ]

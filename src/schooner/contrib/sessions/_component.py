@@ -7,14 +7,14 @@ import binascii
 import logging
 import secrets
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Literal
 
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner
 
 from schooner.contrib.sessions._backends import CookieBackend, SessionBackend
-from schooner.contrib.sessions._session import USES_SESSION, Session
+from schooner.contrib.sessions._session import Session
 from schooner.exceptions import ImproperlyConfigured, SchoonerError
 from schooner.http import Request
 from schooner.http.cookies import format_set_cookie, parse_cookie_header
@@ -23,8 +23,9 @@ from schooner.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
     from schooner.app import App
+    from schooner.routing import RouteInfo
 
-__all__ = ["SessionTooLarge", "Sessions"]
+__all__ = ["SessionTooLarge", "Sessions", "get_session", "lazy_session"]
 
 logger = logging.getLogger("schooner.sessions")
 
@@ -52,16 +53,27 @@ class _Config:
 
 
 class _State:
-    """One request's session: loaded on first use, committed when the response starts."""
+    """One request's session: loaded on first use, committed when the response starts.
 
-    __slots__ = ("config", "cookie", "session")
+    ``used`` says whether anything read or wrote it: only then is it saved and does the
+    response carry ``Vary: Cookie``. A template context loads it ahead (``prefetch``) and
+    marks it used only when the page calls one of its helpers.
+    """
+
+    __slots__ = ("config", "cookie", "session", "used")
 
     def __init__(self, config: _Config, cookie: str | None) -> None:
         self.config = config
         self.cookie = cookie
         self.session: Session | None = None
+        self.used = False
 
     async def load(self) -> Session:
+        session = await self.prefetch()
+        self.used = True
+        return session
+
+    async def prefetch(self) -> Session:
         if self.session is None:
             self.session = await self._read() or Session()
         return self.session
@@ -171,7 +183,7 @@ class SessionMiddleware:
             return
 
         async def send_with_cookie(message: Message) -> None:
-            if message["type"] == "http.response.start" and state.session is not None:
+            if message["type"] == "http.response.start" and state.used:
                 header = await state.commit(scope)
                 headers = list(message.get("headers", ()))
                 # The response depends on the session: shared caches must not mix visitors.
@@ -193,18 +205,46 @@ def _cookie(scope: Scope, name: str) -> str | None:
     return None
 
 
-async def get_session(request: Request) -> Session:
-    """The request's session (the provider behind parameters annotated ``Session``)."""
+def _state(request: Request) -> _State:
     state = request.scope.get(SCOPE_KEY)
     if not isinstance(state, _State):
         raise ImproperlyConfigured(
-            "A handler asks for the Session, but the app has no Sessions component: "
+            "This needs the session, but the app has no Sessions component: "
             "App(components=[Sessions()])."
         )
-    return await state.load()
+    return state
 
 
-setattr(get_session, USES_SESSION, True)
+async def get_session(request: Request) -> Session:
+    """The request's session (the provider behind parameters annotated ``Session``).
+
+    Other batteries call it to read or write the session; whatever calls it makes the
+    response depend on the session cookie (``Vary: Cookie``).
+
+    Raises:
+        ImproperlyConfigured: the app has no ``Sessions`` component.
+    """
+    return await _state(request).load()
+
+
+async def lazy_session(request: Request) -> Callable[[], Session]:
+    """Load the request's session now; return a getter that marks it used when called.
+
+    For template helpers, which run synchronously while a page renders: the data is read
+    here (it may take I/O), but the response depends on the session — is saved, carries
+    ``Vary: Cookie`` — only if the page calls the getter.
+
+    Raises:
+        ImproperlyConfigured: the app has no ``Sessions`` component.
+    """
+    state = _state(request)
+    session = await state.prefetch()
+
+    def use() -> Session:
+        state.used = True
+        return session
+
+    return use
 
 
 class Sessions:
@@ -261,7 +301,7 @@ class Sessions:
 
     def setup(self, app: App) -> None:
         """Add the session middleware and the ``Session`` and ``Flash`` providers."""
-        from schooner.contrib.sessions._flash import Flash, flash_context, get_flash
+        from schooner.contrib.sessions._flash import Flash, get_flash
 
         keys = self._keys(app)
         secure = self.secure
@@ -282,11 +322,22 @@ class Sessions:
         app.add_middleware(Middleware(SessionMiddleware, config=config, name="SessionMiddleware"))
         app.provide(Session, get_session)
         app.provide(Flash, get_flash)
-        app.extensions["sessions"] = self
-        app.extensions.setdefault("template_context_processors", []).append(flash_context)
         closer = getattr(self.backend, "aclose", None)
         if closer is not None:
             app.on_shutdown(closer)
+
+    def reads_session(self, route: RouteInfo) -> bool:
+        """Whether ``route`` reads the session: it (or a dependency, at any depth) asks for
+        ``Session`` or ``Flash``, as a current-user dependency does."""
+        from schooner.contrib.sessions._flash import get_flash
+
+        return route.depends_on(get_session, get_flash)
+
+    async def template_context(self, request: Request) -> Mapping[str, object]:
+        """Template helpers: ``get_flashed_messages()`` (pops the pending messages)."""
+        from schooner.contrib.sessions._flash import flash_context
+
+        return await flash_context(request)
 
     def _keys(self, app: App) -> list[str]:
         if self.secret_keys is not None:

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 import msgspec
 
-from schooner.contrib.sessions._session import USES_SESSION, Session
+from schooner.contrib.sessions._session import Session
 from schooner.http import Request
 
 __all__ = ["Flash", "FlashMessage", "Level"]
@@ -92,23 +92,21 @@ async def get_flash(request: Request) -> Flash:
     return Flash(await get_session(request))
 
 
-setattr(get_flash, USES_SESSION, True)
-
-
 async def flash_context(request: Request) -> Mapping[str, Any]:
-    """Template context: ``get_flashed_messages()`` (pops the pending messages)."""
-    from schooner.contrib.sessions._component import SCOPE_KEY
+    """Template context: ``get_flashed_messages()`` (pops the pending messages).
 
-    state = request.scope.get(SCOPE_KEY)
-    if state is None:
-        return {}
-    flash = Flash(await state.load())
+    The session is read ahead, but a page that never calls the helper leaves it unused:
+    no ``Vary: Cookie``, nothing saved.
+    """
+    from schooner.contrib.sessions._component import lazy_session
+
+    use = await lazy_session(request)
     popped: list[FlashMessage] | None = None
 
     def get_flashed_messages() -> list[FlashMessage]:
         nonlocal popped
         if popped is None:  # several calls in one page share one result
-            popped = flash.pop_all()
+            popped = Flash(use()).pop_all()
         return popped
 
     getter: Callable[[], list[FlashMessage]] = get_flashed_messages

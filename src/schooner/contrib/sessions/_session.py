@@ -6,12 +6,7 @@ import time
 from collections.abc import Iterator, MutableMapping
 from typing import Any
 
-__all__ = ["USES_SESSION", "Session"]
-
-USES_SESSION = "__schooner_uses_session__"
-"""Attribute set on providers that read the session: routes that depend on one (directly or
-through other dependencies) are cookie-authenticated, which is what CSRF protection keys on.
-Set it on your own provider if it reads the session cookie another way."""
+__all__ = ["Session"]
 
 
 class Session(MutableMapping[str, Any]):

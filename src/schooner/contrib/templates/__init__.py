@@ -30,7 +30,18 @@ except ImportError:  # pragma: no cover - exercised without the extra
 
     raise MissingDependency("jinja2", "templates") from None
 
-from schooner.contrib.templates._component import CONTEXT_PROCESSORS, ContextProcessor, Templates
+from schooner.contrib.templates._component import (
+    ContextProcessor,
+    ContextProvider,
+    TemplateFolders,
+    Templates,
+)
 from schooner.contrib.templates._response import TemplateResponse
 
-__all__ = ["CONTEXT_PROCESSORS", "ContextProcessor", "TemplateResponse", "Templates"]
+__all__ = [
+    "ContextProcessor",
+    "ContextProvider",
+    "TemplateFolders",
+    "TemplateResponse",
+    "Templates",
+]

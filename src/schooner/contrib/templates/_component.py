@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import jinja2
 
@@ -15,17 +15,40 @@ from schooner.http import HTMLResponse, Request
 if TYPE_CHECKING:
     from schooner.app import App
 
-__all__ = ["CONTEXT_PROCESSORS", "ContextProcessor", "Templates"]
+__all__ = ["ContextProcessor", "ContextProvider", "TemplateFolders", "Templates"]
 
-EXTENSION_KEY = "templates"
-CONTEXT_PROCESSORS = "template_context_processors"
-"""``app.extensions`` key of the list of context processors other components contribute.
+ContextProcessor = Callable[[Request], Mapping[str, Any] | Awaitable[Mapping[str, Any]]]
+"""``(request) -> mapping`` (sync or async): values added to every template's context."""
 
-A battery that wants something in every template (flash messages, the CSRF token, the
-current user) appends a processor there in its ``setup``; it does not import this battery.
-"""
 
-ContextProcessor = Callable[[Request], Mapping[str, Any]]
+@runtime_checkable
+class ContextProvider(Protocol):
+    """A component that adds values to every template's context.
+
+    Any component of the app with this method is one (the sessions battery adds
+    ``get_flashed_messages``, CSRF ``csrf_token``, security headers ``csp_nonce``); it does
+    not import this battery, and the order of the components does not matter.
+    """
+
+    def template_context(
+        self, request: Request
+    ) -> Mapping[str, Any] | Awaitable[Mapping[str, Any]]:
+        """The values for this request (called once per rendered template)."""
+        ...
+
+
+@runtime_checkable
+class TemplateFolders(Protocol):
+    """A component that ships templates (the forms battery's macros, an admin's pages).
+
+    Its folders are searched after the project's own, in the order of the components, so a
+    project overrides a component's template by having one of the same name.
+    """
+
+    def template_folders(self) -> Sequence[Path]:
+        """The folders to search, most important first."""
+        ...
+
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 
@@ -57,16 +80,18 @@ def _autoescape(_name: str | None) -> bool:
 class Templates:
     """Jinja2 templates as a component: ``App(components=[Templates("templates")])``.
 
-    Templates are looked up in the folders given here first, then in the folders that
-    components declared with ``app.add_template_dir`` (in the order they were added), so a
-    project overrides a component's template by putting one with the same name in its own
-    folder. Autoescaping is always on. Templates are compiled once and cached; with the
-    app in debug mode they are reloaded when their file changes. Context processors may be
-    async; templates themselves can await too with ``async_rendering=True``.
+    Templates are looked up in the folders given here first, then in the folders of the
+    components that ship templates (:class:`TemplateFolders`, in the order of the
+    components), so a project overrides a component's template by putting one with the same
+    name in its own folder. Autoescaping is always on. Templates are compiled once and
+    cached; with the app in debug mode they are reloaded when their file changes. Context
+    processors may be async; templates themselves can await too with
+    ``async_rendering=True``.
 
     Every template sees ``request``, ``url_for(name, **params)``, ``static_url(path)`` (when
-    the app serves static files) and whatever the context processors add (flash messages,
-    CSRF token and user, from their batteries).
+    the app serves static files), what the app's :class:`ContextProvider` components add
+    (flash messages, CSRF token, CSP nonce and user, from their batteries) and what the
+    ``context_processors`` given here add.
 
     Args:
         directories: the project's template folders (one path or several).
@@ -111,13 +136,12 @@ class Templates:
         self.async_rendering = async_rendering
         self._app: App | None = None
         self._env: jinja2.Environment | None = None
+        self._all_processors: list[ContextProcessor] | None = None
 
     # -- component ----------------------------------------------------------------------------
 
     def setup(self, app: App) -> None:
-        """Register as ``app.extensions["templates"]`` and as the provider of ``Templates``."""
-        app.extensions[EXTENSION_KEY] = self
-        app.extensions.setdefault(CONTEXT_PROCESSORS, [])
+        """Provide ``Templates`` to handlers (and to ``TemplateResponse``)."""
         self._app = app
         app.provide(Templates, self._self, scope="app")
 
@@ -145,7 +169,14 @@ class Templates:
 
     def _create_env(self) -> jinja2.Environment:
         app = self.app
-        folders = [*self.directories, *(d for d in app.template_dirs if d not in self.directories)]
+        folders = list(self.directories)
+        for component in app.components:
+            if isinstance(component, TemplateFolders):
+                folders += [
+                    f
+                    for f in (Path(d).resolve() for d in component.template_folders())
+                    if f not in folders
+                ]
         auto_reload = app.debug if self._auto_reload is None else self._auto_reload
         env = _Environment(
             loader=jinja2.FileSystemLoader([str(f) for f in folders]),
@@ -172,14 +203,22 @@ class Templates:
         if callable(static_url) and getattr(app, "static_dirs", None):
             root_path = str(request.scope.get("root_path", ""))
             context["static_url"] = lambda path: root_path + static_url(path)
-        processors = [*app.extensions.get(CONTEXT_PROCESSORS, ()), *self.context_processors]
-        for processor in processors:
+        for processor in self._processors():
             extra = processor(request)
             if inspect.isawaitable(extra):
                 extra = await extra
             context.update(extra)
         context.update(values)
         return context
+
+    def _processors(self) -> list[ContextProcessor]:
+        if self._all_processors is None:
+            providers = [c for c in self.app.components if isinstance(c, ContextProvider)]
+            self._all_processors = [
+                *(p.template_context for p in providers),
+                *self.context_processors,
+            ]
+        return self._all_processors
 
     async def render(
         self, request: Request, name: str | Sequence[str], values: Mapping[str, Any] | None = None

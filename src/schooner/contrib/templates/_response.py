@@ -46,8 +46,11 @@ class TemplateResponse(HTMLResponse):
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Render the template, then send it like any HTML response."""
+        from schooner import App
+        from schooner.contrib.templates._component import Templates
+
         app = scope.get("app")
-        templates = getattr(app, "extensions", {}).get("templates")
+        templates = app.component(Templates) if isinstance(app, App) else None
         if templates is None:
             raise ImproperlyConfigured(
                 "TemplateResponse needs the Templates component: "
