@@ -194,11 +194,19 @@ class App(RouteRegistry):
         return func
 
     def add_exception_handler(
-        self, key: type[BaseException] | int, handler: ExceptionHandler
+        self, key: type[BaseException] | int, handler: ExceptionHandler, *, replace: bool = True
     ) -> None:
-        """Handle exceptions of type ``key`` (most specific class wins) or status ``key``."""
+        """Handle exceptions of type ``key`` (most specific class wins) or status ``key``.
+
+        Args:
+            key: an exception class, or a status code (for ``HTTPException`` and 500).
+            handler: ``(request, exc) -> Response``, sync or async.
+            replace: ``False`` registers it only if nothing handles ``key`` yet: a
+                component offering a default (HTML error pages) leaves the user's alone.
+        """
         self._check_open("add an exception handler")
-        self._handlers[key] = handler
+        if replace or key not in self._handlers:
+            self._handlers[key] = handler
 
     def exception_handler(self, key: type[BaseException] | int) -> Callable[[H], H]:
         """Decorator form of :meth:`add_exception_handler`."""
@@ -336,7 +344,9 @@ class App(RouteRegistry):
         # Exception handlers apply just outside each route: the router and the routes use
         # them directly (no layer of their own per request), and route middleware and
         # mounted apps are wrapped in an ExceptionMiddleware.
-        inner = Dispatcher(table, errors=self._errors)
+        inner = Dispatcher(
+            table, errors=self._errors, trusted_origins=self.settings.trusted_origins
+        )
         stack = build_stack(inner, ordered)
         server_errors = self._handlers.get(500) or self._handlers.get(Exception)
         self._chain = [

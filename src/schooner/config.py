@@ -90,6 +90,9 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         secret_key_fallbacks: previous secret keys, still accepted when verifying (so a
             key can be rotated without logging everybody out); never used to sign.
         allowed_hosts: host names the app answers to; required in production.
+        trusted_origins: other origins (``fnmatch`` patterns such as
+            ``https://*.example.com``) whose pages may open WebSockets that carry the app's
+            cookies (and post to it, with ``CSRF``); the app's own origin always may.
         max_body_size: byte limit for JSON and urlencoded bodies (per route overridable).
         max_upload_size: byte limit for multipart bodies and streamed uploads.
     """
@@ -99,6 +102,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     secret_key: Secret = msgspec.field(default_factory=lambda: Secret(""))
     secret_key_fallbacks: list[Secret] = msgspec.field(default_factory=list)
     allowed_hosts: list[str] = msgspec.field(default_factory=list)
+    trusted_origins: list[str] = msgspec.field(default_factory=list)
     max_body_size: int = 1024 * 1024
     max_upload_size: int = 10 * 1024 * 1024
 

@@ -11,7 +11,7 @@ that batteries read when the app is built (``RouteInfo.find``).
 
 from __future__ import annotations
 
-from schooner.routing._table import RouteInfo, RouteMatch, RouteTable
+from schooner.routing._table import RouteInfo, RouteMatch, RouteTable, TrailingSlash
 from schooner.routing.converters import Converter
 from schooner.routing.route import Mount, Route, RouteOptions
 from schooner.routing.router import Router
@@ -25,4 +25,5 @@ __all__ = [
     "RouteOptions",
     "RouteTable",
     "Router",
+    "TrailingSlash",
 ]

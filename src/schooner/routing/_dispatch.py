@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import fnmatch
+import logging
+from collections.abc import Iterable
 from typing import Any
 
 from schooner.exceptions import BadRequest, HTTPException
@@ -12,6 +15,8 @@ from schooner.routing.route import WEBSOCKET
 from schooner.types import ASGIApp, Receive, Scope, Send
 from schooner.websockets import WebSocket
 
+logger = logging.getLogger("schooner.websockets")
+
 
 class Dispatcher:
     """Routes one request through a compiled :class:`RouteTable`.
@@ -19,19 +24,33 @@ class Dispatcher:
     Args:
         table: the compiled routes and mounts.
         errors: the app's exception handlers (404, 405… are answered with them).
+        trusted_origins: other origins (``fnmatch`` patterns) whose pages may open
+            WebSockets carrying the app's cookies.
     """
 
-    def __init__(self, table: RouteTable, *, errors: ExceptionHandlers | None = None) -> None:
+    def __init__(
+        self,
+        table: RouteTable,
+        *,
+        errors: ExceptionHandlers | None = None,
+        trusted_origins: Iterable[str] = (),
+    ) -> None:
         self.table = table
         self.errors = errors if errors is not None else ExceptionHandlers({})
+        self.trusted_origins = [_normalise(o) for o in trusted_origins]
+        self._resolve = table.resolve  # bound once: this runs on every request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
             await self._websocket(scope, receive, send)
             return
         try:
-            path = route_path(scope)
-            target, params = self.table.resolve(path, scope["method"])
+            raw = scope.get("raw_path")
+            if (raw and b"%" in raw) or scope.get("root_path"):
+                path = route_path(scope)
+            else:  # the common case, without a call: the server's path is the route path
+                path = scope["path"]
+            target, params = self._resolve(path, scope["method"])
             if target.kind == "route":
                 scope["path_params"] = params
                 app: Any = target.app
@@ -65,6 +84,13 @@ class Dispatcher:
         except BadRequest:
             await WebSocket(scope, receive, send).reject(400)
             return
+        refused = self._cross_site(scope)
+        if refused is not None:
+            # Cross-site WebSocket hijacking: browsers send cookies with any handshake, and
+            # WebSockets have no CORS; the Origin header is what tells (RFC 6455 §10.2).
+            logger.warning("Refused a cross-site WebSocket handshake from %s to %s", refused, path)
+            await WebSocket(scope, receive, send).reject(403)
+            return
         target, params = self.table.resolve(path, WEBSOCKET)
         if target.kind == "route":
             scope["path_params"] = params
@@ -74,6 +100,41 @@ class Dispatcher:
         else:
             # No websocket route here: refuse the handshake (404 where the server can say so).
             await WebSocket(scope, receive, send).reject(404)
+
+    def _cross_site(self, scope: Scope) -> str | None:
+        """The foreign origin of a handshake that carries cookies, or ``None`` if it may go on.
+
+        Handshakes without cookies (API clients, other servers) and without ``Origin``
+        (non-browser clients) carry no ambient authority and are not checked.
+        """
+        origin: str | None = None
+        host: str | None = None
+        cookies = False
+        for name, value in scope.get("headers", ()):
+            if name == b"origin":
+                origin = value.decode("latin-1")
+            elif name == b"host":
+                host = value.decode("latin-1")
+            elif name == b"cookie":
+                cookies = True
+        if origin is None or not cookies:
+            return None
+        scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"
+        found = _normalise(origin)
+        if host is not None and found == _normalise(f"{scheme}://{host}"):
+            return None
+        if any(fnmatch.fnmatchcase(found, pattern) for pattern in self.trusted_origins):
+            return None
+        return origin
+
+
+def _normalise(origin: str) -> str:
+    """Lower-case, no trailing slash, no default port (browsers omit it in Origin)."""
+    origin = origin.rstrip("/").lower()
+    for scheme, port in (("http://", ":80"), ("https://", ":443")):
+        if origin.startswith(scheme) and origin.endswith(port):
+            return origin[: -len(port)]
+    return origin
 
 
 def _redirect(scope: Scope, path: str) -> Response:

@@ -1,10 +1,11 @@
 """The test clients: httpx clients whose transport calls an ASGI app directly.
 
-:class:`AsyncTestClient` uses ``httpx.ASGITransport`` on the caller's event loop.
-:class:`TestClient` is a plain ``httpx.Client`` whose transport runs the app on an asyncio loop
-in a background thread, so synchronous tests drive a fully async app; the lifespan runs on
-that same loop, which keeps objects made at startup (connection pools, locks) usable by
-requests.
+Both are built on one core (:class:`_ClientCore`: the app, its lifespan, dependency
+overrides, websocket sessions, an ``httpx.ASGITransport``). :class:`AsyncTestClient` runs it
+on the caller's event loop. :class:`TestClient` is a plain ``httpx.Client`` that drives the
+same core on an asyncio loop in a background thread, so synchronous tests drive a fully async
+app; the lifespan runs on that same loop, which keeps objects made at startup (connection
+pools, locks) usable by requests.
 """
 
 from __future__ import annotations
@@ -38,23 +39,91 @@ Provider = Callable[..., Any]
 _MISSING: Any = object()
 
 
-class _OverridesMixin:
-    """Dependency overriding shared by both clients (they differ only in being sync or async)."""
+class _ClientCore:
+    """What both test clients are made of: the app, its lifespan, overrides and websockets.
+
+    The async client uses it on the caller's loop; the sync client drives the same
+    coroutines on its loop thread. Only the event loop differs between the two.
+    """
+
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        raise_server_exceptions: bool,
+        lifespan: bool,
+        client: tuple[str, int],
+        overrides: Mapping[Provider, Provider] | None,
+        root_path: str,
+    ) -> None:
+        self.app = app
+        self.lifespan = LifespanManager(app)
+        self.lifespan_enabled = lifespan
+        self.client_address = client
+        self.root_path = root_path
+        self.transport = httpx.ASGITransport(
+            app=self.lifespan.app,
+            raise_app_exceptions=raise_server_exceptions,
+            root_path=root_path,
+            client=client,
+        )
+        self.override_stack = contextlib.ExitStack()
+        for provider, replacement in (overrides or {}).items():
+            self.override_stack.enter_context(override(app, provider, replacement))
+
+    async def startup(self) -> None:
+        """Run the lifespan startup, if enabled."""
+        if self.lifespan_enabled:
+            await self.lifespan.startup()
+
+    async def shutdown(self) -> None:
+        """Run the lifespan shutdown if startup ran."""
+        await self.lifespan.shutdown()
+
+    def websocket(
+        self,
+        http: httpx.Client | httpx.AsyncClient,
+        path: str,
+        *,
+        subprotocols: Sequence[str],
+        headers: Mapping[str, str] | None,
+        timeout: float,
+    ) -> AsyncWebSocketSession:
+        """A websocket session to ``path`` with ``http``'s base URL, headers and cookies."""
+        scope = build_scope(
+            http,
+            path,
+            subprotocols=subprotocols,
+            headers=headers,
+            client_address=self.client_address,
+            root_path=self.root_path,
+        )
+        return AsyncWebSocketSession(self.lifespan.app, scope, timeout=timeout)
+
+
+@contextlib.contextmanager
+def override(app: ASGIApp, provider: Provider, replacement: Provider) -> Iterator[None]:
+    """``app.dependency_overrides[provider] = replacement`` for a block, then put back."""
+    overrides = _dependency_overrides(app)
+    previous = overrides.get(provider, _MISSING)
+    overrides[provider] = replacement
+    try:
+        yield
+    finally:
+        if previous is _MISSING:
+            overrides.pop(provider, None)
+        else:
+            overrides[provider] = previous
+
+
+class _Overrides:
+    """``client.override(...)``, the same on both clients."""
 
     app: ASGIApp
-    _override_stack: contextlib.ExitStack
 
-    def _apply_overrides(self, overrides: Mapping[Provider, Provider] | None) -> None:
-        self._override_stack = contextlib.ExitStack()
-        if overrides:
-            for provider, replacement in overrides.items():
-                self._override_stack.enter_context(self.override(provider, replacement))
-
-    def _restore_overrides(self) -> None:
-        self._override_stack.close()
-
-    @contextlib.contextmanager
-    def override(self, provider: Provider, replacement: Provider) -> Iterator[None]:
+    def override(
+        self, provider: Provider, replacement: Provider
+    ) -> contextlib.AbstractContextManager[None]:
         """Make the app call ``replacement`` wherever it would call ``provider``, for a block.
 
         Sets ``app.dependency_overrides[provider] = replacement`` and, on leaving the block,
@@ -74,16 +143,7 @@ class _OverridesMixin:
             TypeError: the app has no ``dependency_overrides`` mapping (for example, it is a
                 middleware wrapping the app rather than the Schooner app itself).
         """
-        overrides = _dependency_overrides(self.app)
-        previous = overrides.get(provider, _MISSING)
-        overrides[provider] = replacement
-        try:
-            yield
-        finally:
-            if previous is _MISSING:
-                overrides.pop(provider, None)
-            else:
-                overrides[provider] = previous
+        return override(self.app, provider, replacement)
 
 
 def _dependency_overrides(app: object) -> MutableMapping[Provider, Provider]:
@@ -97,7 +157,7 @@ def _dependency_overrides(app: object) -> MutableMapping[Provider, Provider]:
     return overrides
 
 
-class AsyncTestClient(_OverridesMixin, httpx.AsyncClient):
+class AsyncTestClient(_Overrides, httpx.AsyncClient):
     """An ``httpx.AsyncClient`` that sends its requests straight to an ASGI app.
 
     ``async with AsyncTestClient(app) as client:`` runs the app's lifespan startup on entry
@@ -141,19 +201,16 @@ class AsyncTestClient(_OverridesMixin, httpx.AsyncClient):
         root_path: str = "",
     ) -> None:
         self.app = app
-        self._apply_overrides(overrides)
-        self._lifespan_manager = LifespanManager(app)
-        self._lifespan_enabled = lifespan
-        self._client_address = client
-        self._root_path = root_path
-        transport = httpx.ASGITransport(
-            app=self._lifespan_manager.app,
-            raise_app_exceptions=raise_server_exceptions,
-            root_path=root_path,
+        self._core = _ClientCore(
+            app,
+            raise_server_exceptions=raise_server_exceptions,
+            lifespan=lifespan,
             client=client,
+            overrides=overrides,
+            root_path=root_path,
         )
         super().__init__(
-            transport=transport,
+            transport=self._core.transport,
             base_url=base_url,
             headers=headers,
             cookies=dict(cookies) if cookies is not None else None,
@@ -173,24 +230,17 @@ class AsyncTestClient(_OverridesMixin, httpx.AsyncClient):
         The client's cookies and headers are sent with the handshake. A refused handshake
         raises :class:`~schooner.testing.WebSocketRejected` on entry.
         """
-        scope = build_scope(
-            self,
-            path,
-            subprotocols=subprotocols,
-            headers=headers,
-            client_address=self._client_address,
-            root_path=self._root_path,
+        return self._core.websocket(
+            self, path, subprotocols=subprotocols, headers=headers, timeout=timeout
         )
-        return AsyncWebSocketSession(self._lifespan_manager.app, scope, timeout=timeout)
 
     async def __aenter__(self) -> Self:
         await super().__aenter__()
-        if self._lifespan_enabled:
-            try:
-                await self._lifespan_manager.startup()
-            except BaseException:
-                await self.aclose()
-                raise
+        try:
+            await self._core.startup()
+        except BaseException:
+            await self.aclose()
+            raise
         return self
 
     async def __aexit__(
@@ -211,9 +261,9 @@ class AsyncTestClient(_OverridesMixin, httpx.AsyncClient):
                 the same.
         """
         try:
-            await self._lifespan_manager.shutdown()
+            await self._core.shutdown()
         finally:
-            self._restore_overrides()
+            self._core.override_stack.close()
             await super().aclose()
 
 
@@ -290,7 +340,7 @@ class _ThreadedASGITransport(httpx.BaseTransport):
         self._loop.stop()
 
 
-class TestClient(_OverridesMixin, httpx.Client):
+class TestClient(_Overrides, httpx.Client):
     """An ``httpx.Client`` for testing an ASGI app from synchronous code.
 
     The app runs on an asyncio event loop in a background thread, started when the client is
@@ -337,20 +387,17 @@ class TestClient(_OverridesMixin, httpx.Client):
         root_path: str = "",
     ) -> None:
         self.app = app
-        self._apply_overrides(overrides)
-        self._lifespan_manager = LifespanManager(app)
-        self._lifespan_enabled = lifespan
-        self._client_address = client
-        self._root_path = root_path
-        self._loop_thread = _LoopThread()
-        asgi = httpx.ASGITransport(
-            app=self._lifespan_manager.app,
-            raise_app_exceptions=raise_server_exceptions,
-            root_path=root_path,
+        self._core = _ClientCore(
+            app,
+            raise_server_exceptions=raise_server_exceptions,
+            lifespan=lifespan,
             client=client,
+            overrides=overrides,
+            root_path=root_path,
         )
+        self._loop_thread = _LoopThread()
         super().__init__(
-            transport=_ThreadedASGITransport(asgi, self._loop_thread),
+            transport=_ThreadedASGITransport(self._core.transport, self._loop_thread),
             base_url=base_url,
             headers=headers,
             cookies=dict(cookies) if cookies is not None else None,
@@ -370,25 +417,18 @@ class TestClient(_OverridesMixin, httpx.Client):
         The client's cookies and headers are sent with the handshake. A refused handshake
         raises :class:`~schooner.testing.WebSocketRejected` on entry.
         """
-        scope = build_scope(
-            self,
-            path,
-            subprotocols=subprotocols,
-            headers=headers,
-            client_address=self._client_address,
-            root_path=self._root_path,
+        session = self._core.websocket(
+            self, path, subprotocols=subprotocols, headers=headers, timeout=timeout
         )
-        session = AsyncWebSocketSession(self._lifespan_manager.app, scope, timeout=timeout)
         return WebSocketTestSession(session, self._loop_thread.run)
 
     def __enter__(self) -> Self:
         super().__enter__()
-        if self._lifespan_enabled:
-            try:
-                self._loop_thread.run(self._lifespan_manager.startup())
-            except BaseException:
-                self.close()
-                raise
+        try:
+            self._loop_thread.run(self._core.startup())
+        except BaseException:
+            self.close()
+            raise
         return self
 
     def __exit__(
@@ -410,8 +450,8 @@ class TestClient(_OverridesMixin, httpx.Client):
                 the same.
         """
         try:
-            if self._lifespan_manager.running:  # else don't start a loop just to do nothing
-                self._loop_thread.run(self._lifespan_manager.shutdown())
+            if self._core.lifespan.running:  # else don't start a loop just to do nothing
+                self._loop_thread.run(self._core.shutdown())
         finally:
-            self._restore_overrides()
+            self._core.override_stack.close()
             super().close()

@@ -297,7 +297,8 @@ class CSRF:
     Args:
         field_name: the form field that carries the token.
         header_name: the header that carries the token.
-        trusted_origins: other origins allowed to send requests (``"https://*.example.com"``).
+        trusted_origins: other origins allowed to send requests (``"https://*.example.com"``),
+            besides the app's ``settings.trusted_origins``.
         exempt_paths: path patterns (``fnmatch``) never checked, e.g. ``"/hooks/*"``.
     """
 
@@ -326,7 +327,7 @@ class CSRF:
                 plan=plan,
                 field_name=self.field_name,
                 header_name=self.header_name,
-                trusted_origins=self.trusted_origins,
+                trusted_origins=[*app.settings.trusted_origins, *self.trusted_origins],
                 exempt_paths=self.exempt_paths,
             ),
             after="SessionMiddleware",

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import jinja2
 
-from schooner.exceptions import ImproperlyConfigured
+from schooner.exceptions import HTTPException, ImproperlyConfigured
 from schooner.http import HTMLResponse, Request
 
 if TYPE_CHECKING:
@@ -51,6 +51,7 @@ class TemplateFolders(Protocol):
 
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
+OWN_TEMPLATES = Path(__file__).parent / "templates"
 
 
 class _Environment(jinja2.Environment):
@@ -101,6 +102,10 @@ class Templates:
         filters: extra Jinja2 filters by name.
         extensions: Jinja2 extensions to load.
         auto_reload: reload changed files; defaults to the app's debug mode.
+        error_pages: answer browsers' errors (404, 403, 405, 500…) with HTML pages rendered
+            from ``errors/<status>.html`` or ``errors/error.html`` (the battery ships a plain
+            one; put your own in your template folder); API clients keep getting problem
+            details. Exception handlers you register yourself win.
         async_rendering: compile templates for async rendering, so they can call async
             functions (``{{ fetch_news() }}`` awaits a coroutine). Off by default: sync
             templates render about 1.6 times faster, and rendering never awaits I/O.
@@ -117,6 +122,7 @@ class Templates:
         filters: Mapping[str, Callable[..., Any]] | None = None,
         extensions: Sequence[str | type[jinja2.ext.Extension]] = (),
         auto_reload: bool | None = None,
+        error_pages: bool = True,
         async_rendering: bool = False,
     ) -> None:
         if isinstance(directories, str | Path):
@@ -133,6 +139,7 @@ class Templates:
         self._filters = dict(filters or {})
         self._extensions = list(extensions)
         self._auto_reload = auto_reload
+        self.error_pages = error_pages
         self.async_rendering = async_rendering
         self._app: App | None = None
         self._env: jinja2.Environment | None = None
@@ -141,9 +148,17 @@ class Templates:
     # -- component ----------------------------------------------------------------------------
 
     def setup(self, app: App) -> None:
-        """Provide ``Templates`` to handlers (and to ``TemplateResponse``)."""
+        """Provide ``Templates`` to handlers (and to ``TemplateResponse``); serve error pages."""
         self._app = app
         app.provide(Templates, self._self, scope="app")
+        if self.error_pages:
+            from schooner.contrib.templates._errors import ErrorPages
+
+            pages = ErrorPages(self)
+            # Registered only where the user has no handler of their own (theirs win, also
+            # when they add one after this).
+            app.add_exception_handler(HTTPException, pages.http_error, replace=False)
+            app.add_exception_handler(500, pages.server_error, replace=False)
 
     def _self(self) -> Templates:
         return self
@@ -177,6 +192,7 @@ class Templates:
                     for f in (Path(d).resolve() for d in component.template_folders())
                     if f not in folders
                 ]
+        folders.append(OWN_TEMPLATES)  # the default error pages, searched last
         auto_reload = app.debug if self._auto_reload is None else self._auto_reload
         env = _Environment(
             loader=jinja2.FileSystemLoader([str(f) for f in folders]),
