@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-import msgspec
-
 from schooner.datastructures import URL, Headers, QueryParams, State
 from schooner.exceptions import BadRequest, HTTPException, PayloadTooLarge
+from schooner.http._json import decode_json
 from schooner.http._sansio.query import DecodeError, parse_query_string
 from schooner.http.cookies import parse_cookie_header
 from schooner.types import Message, Receive, Scope
@@ -221,10 +220,7 @@ class Request:
             body = await self.body()
             if not body:
                 raise BadRequest(detail="Expected a JSON body, but the request body is empty.")
-            try:
-                self._json = msgspec.json.decode(body)
-            except msgspec.DecodeError as exc:
-                raise BadRequest(detail=f"Malformed JSON body: {exc}.")
+            self._json = decode_json(body, "body")
         return self._json
 
     async def form(self) -> FormData:
