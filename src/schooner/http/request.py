@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 from schooner.datastructures import URL, Headers, QueryParams, State
-from schooner.exceptions import BadRequest, HTTPException, PayloadTooLarge
+from schooner.exceptions import BadRequest, HTTPException, PayloadTooLarge, SchoonerError
 from schooner.http._json import decode_json
 from schooner.http._sansio.query import DecodeError, parse_query_string
 from schooner.http.cookies import parse_cookie_header
@@ -19,8 +19,11 @@ DEFAULT_MAX_BODY_SIZE = 1024 * 1024
 DEFAULT_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 
 
-class ClientDisconnect(Exception):
-    """The client closed the connection while the body was being read."""
+class ClientDisconnect(SchoonerError):
+    """The client closed the connection while the body was being read.
+
+    Not an :class:`~schooner.exceptions.HTTPException`: there is nobody left to answer.
+    """
 
 
 async def _empty_receive() -> Message:
