@@ -11,6 +11,7 @@ The tree (classes defined elsewhere are named by their module)::
     │   ├── NotFound                404
     │   ├── MethodNotAllowed        405 (carries the Allow header)
     │   ├── PayloadTooLarge         413
+    │   ├── UnsupportedMediaType    415 (with an Accept-Post / Accept-Patch hint)
     │   └── ValidationError         422, lists every failing field
     ├── http.ClientDisconnect       the client left while its body was being read
     ├── websockets.WebSocketDisconnect   the peer closed the socket (``code``, ``reason``)
@@ -41,6 +42,7 @@ __all__ = [
     "PayloadTooLarge",
     "RouteConflict",
     "SchoonerError",
+    "UnsupportedMediaType",
     "ValidationError",
 ]
 
@@ -179,6 +181,12 @@ class PayloadTooLarge(_StatusError):
     """413: the request body is larger than the configured limit."""
 
     status_code = 413
+
+
+class UnsupportedMediaType(_StatusError):
+    """415: the body's ``Content-Type`` is not one the route reads (JSON, or a form)."""
+
+    status_code = 415
 
 
 class FieldError(TypedDict):

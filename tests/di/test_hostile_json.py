@@ -25,6 +25,8 @@ HOSTILE = {
     "NUL in a string": b'{"price":"\\u0000"}',
     "invalid UTF-8": b'{"price":"\xff\xfe"}',
     "lone surrogate": b'{"price":"\\ud800"}',
+    # The typed decoder refuses the 0 before it sees the junk; the second decode did not.
+    "wrong type, then trailing junk": b"0}",
 }
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from schooner import App, Request
 from schooner.datastructures import FormData, UploadFile
-from schooner.exceptions import BadRequest, HTTPException, PayloadTooLarge
+from schooner.exceptions import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from schooner.http._forms import parse_form
 from schooner.testing import TestClient
 
@@ -62,7 +62,7 @@ async def test_urlencoded_field_count_limit() -> None:
 
 async def test_not_a_form_is_415() -> None:
     """A body that is not a form gets 415 Unsupported Media Type."""
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(UnsupportedMediaType) as info:
         await parse_form("application/json", chunked(b"{}"))
     assert info.value.status_code == 415
 

@@ -18,11 +18,18 @@ from schooner.di._analysis import (
     strip_optional,
 )
 from schooner.di.markers import Body, Param
-from schooner.exceptions import BadRequest, FieldError
+from schooner.exceptions import BadRequest, FieldError, UnsupportedMediaType
 from schooner.http._json import UNREADABLE, malformed_json, try_decode_json
+from schooner.http._sansio.content_type import (
+    MULTIPART,
+    URLENCODED,
+    is_json_media_type,
+    parse_header_params,
+)
 
 if TYPE_CHECKING:
     from schooner.di._context import RequestContext
+    from schooner.types import Scope
 
 MISSING: Any = object()
 _ERROR_PATH = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
@@ -339,6 +346,9 @@ class BodyExtractor:
                 return self.default
             errors.append({"loc": ["body"], "msg": "A JSON body is required", "type": "missing"})
             return MISSING
+        content_type = _content_type(ctx.scope)
+        if content_type is not None and not is_json_media_type(content_type):
+            raise _unsupported(ctx.scope, content_type, JSON_MEDIA_TYPES)
         try:
             return self.decode(body)
         except msgspec.ValidationError as exc:  # a DecodeError too: it must come first
@@ -356,13 +366,19 @@ class BodyExtractor:
         return MISSING
 
     async def _from_form(self, ctx: RequestContext, errors: list[FieldError]) -> Any:
-        form = await ctx.request.form()
+        content_type = _content_type(ctx.scope)
         data: dict[str, Any] = {}
-        for key, value in form.multi_items():
-            if key in self.list_fields:
-                data.setdefault(key, []).append(value)
-            else:
-                data[key] = value
+        if content_type is None and not await ctx.body():
+            pass  # no body at all: an empty form, so its required fields are reported
+        elif parse_header_params(content_type or "")[0] not in (URLENCODED, MULTIPART):
+            raise _unsupported(ctx.scope, content_type, FORM_MEDIA_TYPES)
+        else:
+            form = await ctx.request.form()
+            for key, value in form.multi_items():
+                if key in self.list_fields:
+                    data.setdefault(key, []).append(value)
+                else:
+                    data[key] = value
         try:
             if is_pydantic_model(self.target):
                 return self.target.model_validate(data)
@@ -378,6 +394,34 @@ class BodyExtractor:
                 loc = [p for p in item.get("loc", ()) if isinstance(p, str | int)]
                 errors.append({"loc": ["body", *loc], "msg": item["msg"], "type": item["type"]})
         return MISSING
+
+
+JSON_MEDIA_TYPES = "application/json"
+"""What a JSON body route accepts (``+json`` types too), as its 415 names it."""
+FORM_MEDIA_TYPES = f"{URLENCODED}, {MULTIPART}"
+"""What a form body route accepts, as its 415 names it."""
+
+# RFC 5789 §3.1 (Accept-Patch) and the W3C Linked Data Platform's Accept-Post tell a client
+# which media types the method takes; other methods have no such header.
+_ACCEPT_HEADERS = {"POST": "Accept-Post", "PATCH": "Accept-Patch"}
+
+
+def _content_type(scope: Scope) -> str | None:
+    """The request's ``Content-Type``, or ``None`` when it has none."""
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _unsupported(scope: Scope, content_type: str | None, accepted: str) -> UnsupportedMediaType:
+    """The 415 for a body sent as ``content_type`` to a route that reads ``accepted``."""
+    header = _ACCEPT_HEADERS.get(scope.get("method", ""))
+    sent = f"not {content_type!r}" if content_type else "and this one has no Content-Type"
+    return UnsupportedMediaType(
+        detail=f"This route reads a body of type {accepted}, {sent}.",
+        headers={header: accepted} if header else None,
+    )
 
 
 def _list_fields(target: Any) -> frozenset[str]:

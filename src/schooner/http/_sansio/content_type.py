@@ -5,7 +5,11 @@ from __future__ import annotations
 import contextlib
 import re
 import unicodedata
+from typing import Final
 from urllib.parse import unquote
+
+URLENCODED: Final = "application/x-www-form-urlencoded"
+MULTIPART: Final = "multipart/form-data"
 
 # A parameter: token "=" ( token / quoted-string ), RFC 9110 §5.6.6.
 _PARAM = re.compile(
@@ -29,6 +33,17 @@ def parse_header_params(value: str) -> tuple[str, dict[str, str]]:
                 raw = re.sub(r'\\(["\\])', r"\1", raw[1:-1])
             params.setdefault(name.lower(), raw)
     return main.strip().lower(), params
+
+
+def is_json_media_type(value: str) -> bool:
+    """Whether a ``Content-Type`` names JSON: ``application/json`` or a ``+json`` type.
+
+    The ``+json`` structured syntax suffix (RFC 6839) covers ``application/problem+json``,
+    ``application/merge-patch+json``, ``application/ld+json`` and the like. Parameters
+    (``; charset=utf-8``) are ignored.
+    """
+    main = value.partition(";")[0].strip().lower()
+    return main == "application/json" or ("/" in main and main.endswith("+json"))
 
 
 def disposition_filename(params: dict[str, str]) -> str | None:
