@@ -221,7 +221,8 @@ class WebSocket:
         of them, a plain type.
 
         Raises:
-            BadRequest: the message is not JSON (closes with 1007 if not caught).
+            BadRequest: the message is not JSON, or is nested too deeply to decode (closes
+                with 1007 if not caught).
             ValidationError: the JSON does not match ``type``; ``errors`` lists the fields
                 under ``["message", ...]`` (closes with 1007 if not caught).
             WebSocketDisconnect: the client closed the connection.
@@ -304,8 +305,9 @@ def decode_message(payload: bytes, target: Any) -> Any:
     """Decode one JSON message into ``target``, with errors located under ``message``.
 
     Raises:
-        BadRequest: not JSON.
-        ValidationError: the JSON does not match ``target``.
+        BadRequest: not JSON, or nested too deeply.
+        ValidationError: the JSON does not match ``target`` (a number out of range
+            included).
     """
     from schooner.di._extractors import every_error
 
