@@ -52,6 +52,12 @@ def make_app(events: list[str] | None = None) -> App:
         async for chat in ws.iter_json(Chat):
             await ws.send_json({"text": chat.text.upper(), "n": chat.n + 1})
 
+    @app.websocket("/untyped")
+    async def untyped(ws: WebSocket) -> None:
+        await ws.accept()
+        async for value in ws.iter_json():
+            await ws.send_json({"got": type(value).__name__})
+
     @app.websocket("/guarded")
     async def guarded(ws: WebSocket, who: Annotated[str, Inject(user)]) -> None:
         await ws.accept()
@@ -126,6 +132,26 @@ def test_malformed_json_message_closes_1007() -> None:
             ws.receive()
     assert info.value.code == 1007
     assert info.value.reason.startswith("Malformed JSON message")
+
+
+DEEP = "[" * 1000 + "]" * 1000
+HOSTILE = {
+    "float out of range": '{"text":"a","n":1e400}',
+    "100,000-digit integer": '{"text":"a","n":' + "9" * 100_000 + "}",
+    "1000-deep array": DEEP,
+    "1000-deep field": '{"text":"a","n":' + DEEP + "}",
+}
+
+
+@pytest.mark.parametrize("path", ["/typed", "/untyped"])
+@pytest.mark.parametrize("payload", list(HOSTILE.values()), ids=list(HOSTILE))
+def test_hostile_json_message_closes_1007(path: str, payload: str) -> None:
+    """Numbers out of range and deep nesting close with 1007 (invalid payload), not 1011."""
+    with TestClient(make_app()) as client, client.websocket_connect(path) as ws:
+        ws.send_text(payload)
+        with pytest.raises(WebSocketDisconnect) as info:
+            ws.receive()
+    assert info.value.code == 1007
 
 
 def test_rejected_handshake_is_403_with_problem() -> None:

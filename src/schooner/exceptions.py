@@ -1,19 +1,27 @@
 """Every exception Schooner raises, rooted at :class:`SchoonerError`.
 
-The tree::
+The tree (classes defined elsewhere are named by their module)::
 
     SchoonerError
     ├── ImproperlyConfigured        wrong setup; the message says how to fix it
     │   └── RouteConflict           two routes would shadow each other
     ├── MissingDependency           an optional package is not installed (also ImportError)
-    └── HTTPException               turned into an RFC 9457 problem response
-        ├── BadRequest              400
-        ├── NotFound                404
-        ├── MethodNotAllowed        405 (carries the Allow header)
-        ├── PayloadTooLarge         413
-        └── ValidationError         422, lists every failing field
+    ├── HTTPException               turned into an RFC 9457 problem response
+    │   ├── BadRequest              400
+    │   ├── NotFound                404
+    │   ├── MethodNotAllowed        405 (carries the Allow header)
+    │   ├── PayloadTooLarge         413
+    │   ├── UnsupportedMediaType    415 (with an Accept-Post / Accept-Patch hint)
+    │   └── ValidationError         422, lists every failing field
+    ├── http.ClientDisconnect       the client left while its body was being read
+    ├── websockets.WebSocketDisconnect   the peer closed the socket (``code``, ``reason``)
+    ├── websockets.WebSocketClose   raise it to close the socket with a code
+    ├── staticfiles.UnknownStaticFile    no such static file (also LookupError)
+    ├── cli.AppNotFound             the CLI could not find the app (also click.UsageError)
+    └── testing.WebSocketRejected   the test client's handshake was refused
 
-``HTTPError`` is another name for :class:`HTTPException`.
+``HTTPError`` is another name for :class:`HTTPException`. Warnings are not errors and
+stay outside the tree.
 """
 
 from __future__ import annotations
@@ -21,6 +29,22 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from http import HTTPStatus
 from typing import Any, ClassVar, TypedDict
+
+__all__ = [
+    "BadRequest",
+    "FieldError",
+    "HTTPError",
+    "HTTPException",
+    "ImproperlyConfigured",
+    "MethodNotAllowed",
+    "MissingDependency",
+    "NotFound",
+    "PayloadTooLarge",
+    "RouteConflict",
+    "SchoonerError",
+    "UnsupportedMediaType",
+    "ValidationError",
+]
 
 
 class SchoonerError(Exception):
@@ -157,6 +181,12 @@ class PayloadTooLarge(_StatusError):
     """413: the request body is larger than the configured limit."""
 
     status_code = 413
+
+
+class UnsupportedMediaType(_StatusError):
+    """415: the body's ``Content-Type`` is not one the route reads (JSON, or a form)."""
+
+    status_code = 415
 
 
 class FieldError(TypedDict):

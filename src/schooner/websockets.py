@@ -19,13 +19,15 @@ an invalid message (:meth:`WebSocket.receive_json` with a ``type``) with 1007.
 from __future__ import annotations
 
 import enum
+import functools
 from collections.abc import AsyncIterator, Iterable, Sequence
 from typing import Any, Final, TypeVar, overload
 
 import msgspec
 
 from schooner.datastructures import Headers
-from schooner.exceptions import BadRequest, FieldError, SchoonerError, ValidationError
+from schooner.exceptions import SchoonerError, ValidationError
+from schooner.http._json import decode_json
 from schooner.http.response import encode_json
 from schooner.types import Message, Receive, Scope, Send
 
@@ -219,7 +221,8 @@ class WebSocket:
         of them, a plain type.
 
         Raises:
-            BadRequest: the message is not JSON (closes with 1007 if not caught).
+            BadRequest: the message is not JSON, or is nested too deeply to decode (closes
+                with 1007 if not caught).
             ValidationError: the JSON does not match ``type``; ``errors`` lists the fields
                 under ``["message", ...]`` (closes with 1007 if not caught).
             WebSocketDisconnect: the client closed the connection.
@@ -302,17 +305,15 @@ def decode_message(payload: bytes, target: Any) -> Any:
     """Decode one JSON message into ``target``, with errors located under ``message``.
 
     Raises:
-        BadRequest: not JSON.
-        ValidationError: the JSON does not match ``target``.
+        BadRequest: not JSON, or nested too deeply.
+        ValidationError: the JSON does not match ``target`` (a number out of range
+            included).
     """
-    from schooner.di._extractors import collect_errors, split_msgspec_error
+    from schooner.di._extractors import every_error
 
+    if target is Any:
+        return decode_json(payload, "message")
     try:
-        return msgspec.json.decode(payload, type=target)
+        return decode_json(payload, "message", functools.partial(msgspec.json.decode, type=target))
     except msgspec.ValidationError as exc:
-        msg, loc = split_msgspec_error(str(exc))
-        found = collect_errors(target, msgspec.json.decode(payload), ["message"], strict=True)
-        fallback: FieldError = {"loc": ["message", *loc], "msg": msg, "type": "invalid"}
-        raise ValidationError(found or [fallback]) from None
-    except msgspec.DecodeError as exc:
-        raise BadRequest(detail=f"Malformed JSON message: {exc}.") from None
+        raise ValidationError(every_error(target, payload, "message", exc)) from None

@@ -567,7 +567,7 @@ def test_body_models(path: str, payload: Any, status: int, expected: Any) -> Non
     ],
 )
 def test_body_validation_errors(path: str, payload: Any, errors: list[Any]) -> None:
-    """msgspec reports the first failing field of a body, pydantic every one."""
+    """Every failing field of a body is reported, by msgspec and by pydantic alike."""
     with TestClient(app_of("parameters_body")) as client:
         response = client.post(path, json=payload)
         assert response.status_code == 422

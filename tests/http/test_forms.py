@@ -8,7 +8,7 @@ import pytest
 
 from schooner import App, Request
 from schooner.datastructures import FormData, UploadFile
-from schooner.exceptions import BadRequest, HTTPException, PayloadTooLarge
+from schooner.exceptions import BadRequest, PayloadTooLarge, UnsupportedMediaType
 from schooner.http._forms import parse_form
 from schooner.testing import TestClient
 
@@ -62,7 +62,7 @@ async def test_urlencoded_field_count_limit() -> None:
 
 async def test_not_a_form_is_415() -> None:
     """A body that is not a form gets 415 Unsupported Media Type."""
-    with pytest.raises(HTTPException) as info:
+    with pytest.raises(UnsupportedMediaType) as info:
         await parse_form("application/json", chunked(b"{}"))
     assert info.value.status_code == 415
 
@@ -254,3 +254,32 @@ def test_request_form_limits_and_errors() -> None:
         )
         assert bad.status_code == 400
         assert "Malformed form body" in bad.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("sent", "kept"),
+    [
+        (b"../../etc/passwd", "passwd"),
+        (b"evil.php\x00.jpg", "evil.php.jpg"),
+        (b"..", "upload"),
+        (b".htaccess", "htaccess"),
+        (b"photo\xe2\x80\xaegpj.exe", "photogpj.exe"),  # U+202E in UTF-8, as browsers send it
+        (b"r\xc3\xa9sum\xc3\xa9.pdf", "résumé.pdf"),
+    ],
+)
+def test_upload_filename_is_safe_end_to_end(sent: bytes, kept: str) -> None:
+    """UploadFile.filename, read through the ASGI stack, holds only the safe name."""
+    app = App()
+
+    @app.post("/upload")
+    async def upload(request: Request) -> dict[str, str | None]:
+        form = await request.form()
+        file = form["f"]
+        assert isinstance(file, UploadFile)
+        return {"filename": file.filename}
+
+    head = f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="f"; filename="'.encode()
+    body = head + sent + b'"\r\n\r\ndata\r\n' + f"--{BOUNDARY}--\r\n".encode()
+    with TestClient(app) as client:
+        response = client.post("/upload", content=body, headers={"content-type": MULTIPART})
+    assert response.json() == {"filename": kept}

@@ -28,6 +28,7 @@ from typing import Any
 import click
 
 from schooner.app import App
+from schooner.exceptions import SchoonerError
 
 _ATTR = re.compile(r"[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*")
 _HOW = (
@@ -36,7 +37,7 @@ _HOW = (
 )
 
 
-class AppNotFound(click.UsageError):
+class AppNotFound(SchoonerError, click.UsageError):
     """The CLI could not find the app: the message says what was tried and how to fix it."""
 
 

@@ -20,7 +20,9 @@ class UploadFile:
     large upload never blocks the event loop. The file is closed when the request ends.
 
     Attributes:
-        filename: the name the client gave, untrusted (never use it as a path as is).
+        filename: the name the client gave, made safe by the multipart parser (no path,
+            no ``..``, no control characters; see ``docs/requests.md``), but still the
+            client's choice: store files under names you generate.
         content_type: the part's ``Content-Type`` (``application/octet-stream`` if absent).
         headers: all headers of the part.
         size: bytes written so far.

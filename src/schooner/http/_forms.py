@@ -15,12 +15,15 @@ from python_multipart.multipart import MultipartParser
 
 from schooner.datastructures import FormData, Headers, UploadFile
 from schooner.datastructures._upload import DEFAULT_SPOOL_MAX_SIZE
-from schooner.exceptions import BadRequest, HTTPException, PayloadTooLarge
-from schooner.http._sansio.content_type import disposition_filename, parse_header_params
+from schooner.exceptions import BadRequest, PayloadTooLarge, UnsupportedMediaType
+from schooner.http._sansio.content_type import (
+    MULTIPART,
+    URLENCODED,
+    disposition_filename,
+    parse_header_params,
+)
 from schooner.http._sansio.query import DecodeError, parse_query_string
 
-URLENCODED: Final = "application/x-www-form-urlencoded"
-MULTIPART: Final = "multipart/form-data"
 DEFAULT_MAX_FIELDS: Final = 1000
 DEFAULT_MAX_FILES: Final = 100
 DEFAULT_MAX_PART_SIZE: Final = 1024 * 1024
@@ -46,7 +49,7 @@ async def parse_form(
         max_part_size: largest text field of a multipart form, in bytes.
 
     Raises:
-        HTTPException: 415 when the body is not a form.
+        UnsupportedMediaType: 415 when the body is not a form.
         BadRequest: the body is malformed.
         PayloadTooLarge: too many fields or files, or a text field too large.
     """
@@ -65,8 +68,7 @@ async def parse_form(
             max_part_size=max_part_size,
         )
         return await parser.read(chunks)
-    raise HTTPException(
-        415,
+    raise UnsupportedMediaType(
         detail=f"Expected a form body ({URLENCODED} or {MULTIPART}), "
         f"got Content-Type {content_type!r}.",
     )

@@ -5,10 +5,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
-import msgspec
-
 from schooner.datastructures import URL, Headers, QueryParams, State
-from schooner.exceptions import BadRequest, HTTPException, PayloadTooLarge
+from schooner.exceptions import BadRequest, HTTPException, PayloadTooLarge, SchoonerError
+from schooner.http._json import decode_json
 from schooner.http._sansio.query import DecodeError, parse_query_string
 from schooner.http.cookies import parse_cookie_header
 from schooner.types import Message, Receive, Scope
@@ -20,8 +19,11 @@ DEFAULT_MAX_BODY_SIZE = 1024 * 1024
 DEFAULT_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
 
 
-class ClientDisconnect(Exception):
-    """The client closed the connection while the body was being read."""
+class ClientDisconnect(SchoonerError):
+    """The client closed the connection while the body was being read.
+
+    Not an :class:`~schooner.exceptions.HTTPException`: there is nobody left to answer.
+    """
 
 
 async def _empty_receive() -> Message:
@@ -221,10 +223,7 @@ class Request:
             body = await self.body()
             if not body:
                 raise BadRequest(detail="Expected a JSON body, but the request body is empty.")
-            try:
-                self._json = msgspec.json.decode(body)
-            except msgspec.DecodeError as exc:
-                raise BadRequest(detail=f"Malformed JSON body: {exc}.")
+            self._json = decode_json(body, "body")
         return self._json
 
     async def form(self) -> FormData:

@@ -18,7 +18,13 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 
 from schooner.di._analysis import strip_optional
-from schooner.di._extractors import MISSING_DEFAULT, BodyExtractor, ValueExtractor
+from schooner.di._extractors import (
+    FORM_MEDIA_TYPES,
+    JSON_MEDIA_TYPES,
+    MISSING_DEFAULT,
+    BodyExtractor,
+    ValueExtractor,
+)
 from schooner.di._injector import Dependant, DependencyStep, walk_steps
 from schooner.http import (
     FileResponse,
@@ -400,19 +406,57 @@ class _Builder:
                 schema["format"] = "binary"
             success["content"] = {media: {"schema": schema}}
         responses[status] = success
+        responses.update(self._error_responses(op))
+        for code, (spec, key) in op.extra.items():
+            responses[code] = self._declared(code, spec, key)
+        return dict(sorted(responses.items()))
+
+    def _error_responses(self, op: _Operation) -> dict[str, Any]:
+        """The errors Schooner itself can answer for this operation, and only those.
+
+        - 400: a body (malformed JSON or form), a query parameter (malformed query string)
+          or a path parameter (malformed percent-encoding in the path).
+        - 404: a path parameter: a value the converter rejects matches no route, and a
+          missing id is the normal outcome of a lookup.
+        - 413 and 415: a body (over the size limit; a ``Content-Type`` the route does not
+          read).
+        - 422: a parameter that can fail validation (see :func:`_can_fail`).
+        """
+        queried = any(step.location == "query" for step, _ in op.values)
+        codes: list[str] = []
+        if op.body is not None or queried or op.path_params:
+            codes.append("400")
+        if op.path_params:
+            codes.append("404")
         if op.body is not None:
-            for code in ("400", "413", "415"):
-                responses[code] = _problem(code)
-        if op.values or op.body is not None:
+            codes += ["413", "415"]
+        responses: dict[str, Any] = {code: _problem(code) for code in codes}
+        if op.path_params:
+            responses["404"]["description"] = "Not Found: no resource matches the path parameters."
+        if op.body is not None:
+            header = _ACCEPT_HEADERS.get(op.method)
+            step = op.body[0]
+            accepted = JSON_MEDIA_TYPES if step.media_type == "json" else FORM_MEDIA_TYPES
+            responses["415"]["description"] = (
+                f"Unsupported Media Type: the body must be {accepted}."
+            )
+            if header:
+                responses["415"]["headers"] = {
+                    header: {
+                        "description": "The media types this operation reads.",
+                        "schema": {"type": "string"},
+                    }
+                }
+        if op.body is not None or any(
+            _can_fail(step, op.path_params.get(step.wire_name)) for step, _ in op.values
+        ):
             responses["422"] = {
                 "description": "Validation error: every failing field with its location.",
                 "content": {
                     _PROBLEM: {"schema": {"$ref": "#/components/schemas/ValidationProblem"}}
                 },
             }
-        for code, (spec, key) in op.extra.items():
-            responses[code] = self._declared(code, spec, key)
-        return dict(sorted(responses.items()))
+        return responses
 
     @staticmethod
     def _result_media(annotation: Any) -> str | None:
@@ -450,6 +494,49 @@ def _problem(code: str) -> dict[str, Any]:
         "description": _status_text(code),
         "content": {_PROBLEM: {"schema": {"$ref": "#/components/schemas/ProblemDetails"}}},
     }
+
+
+_ACCEPT_HEADERS = {"POST": "Accept-Post", "PATCH": "Accept-Patch"}
+_TEXT_COLLECTIONS = (list, set, frozenset)
+
+
+def _can_fail(step: ValueExtractor, converter: Any) -> bool:
+    """Whether a path, query, header or cookie parameter can fail validation (a 422).
+
+    It cannot when every value the request can carry is accepted as is: an optional text
+    parameter (``q: str | None = None``, ``tags: list[str] = []``), a path parameter whose
+    converter already produces the declared type (``{ship_id:int}`` for ``ship_id: int``),
+    anything typed ``Any``. A required query, header or cookie parameter can be missing;
+    constraints, and any conversion from text, can be refused.
+    """
+    if step.location != "path" and step.default is MISSING_DEFAULT:
+        return True
+    if step.marker is not None and step.marker.constraints():
+        return True
+    base = strip_optional(step.target)
+    if base is Any or base is object:
+        return False
+    if step.multi:
+        origin, args = typing.get_origin(base) or base, typing.get_args(base)
+        if origin in _TEXT_COLLECTIONS:
+            return args not in ((), (str,), (Any,))
+        if origin is tuple:
+            return args not in ((), (str, ...), (Any, ...))
+        return True
+    if step.location == "path":
+        return _produces(converter) is not base
+    return base is not str
+
+
+def _produces(converter: Any) -> Any:
+    """The type a path converter's ``to_python`` returns, when it says (else ``None``)."""
+    to_python = getattr(converter, "to_python", None)
+    if to_python is None:
+        return None
+    try:
+        return typing.get_type_hints(to_python).get("return")
+    except Exception:
+        return None
 
 
 def _is_binary(schema: Any) -> bool:

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from schooner.exceptions import SchoonerError
 from schooner.types import ASGIApp, Message, Scope
 from schooner.websockets import WebSocketDisconnect
 
@@ -20,7 +21,7 @@ DEFAULT_TIMEOUT = 10.0
 """Seconds a receive waits for the app before the test fails instead of hanging."""
 
 
-class WebSocketRejected(Exception):
+class WebSocketRejected(SchoonerError):
     """The app refused the handshake; ``status_code``, ``headers`` and ``body`` say how."""
 
     def __init__(self, status_code: int, headers: httpx.Headers, body: bytes) -> None:
