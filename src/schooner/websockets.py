@@ -28,6 +28,7 @@ import msgspec
 from schooner.datastructures import Headers
 from schooner.exceptions import SchoonerError, ValidationError
 from schooner.http._json import decode_json
+from schooner.http._validation import every_error
 from schooner.http.response import encode_json
 from schooner.types import Message, Receive, Scope, Send
 
@@ -309,8 +310,6 @@ def decode_message(payload: bytes, target: Any) -> Any:
         ValidationError: the JSON does not match ``target`` (a number out of range
             included).
     """
-    from schooner.di._extractors import every_error
-
     if target is Any:
         return decode_json(payload, "message")
     try:

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
-import types
 import typing
 from collections.abc import Callable
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, get_args, get_origin
 
 import msgspec
 
 from schooner.di.markers import Body, Inject, Param
 from schooner.exceptions import ImproperlyConfigured
+from schooner.http._validation import strip_optional
 from schooner.http.request import Request
 from schooner.websockets import WebSocket
 
@@ -85,16 +85,6 @@ def read_parameters(func: Callable[..., Any]) -> list[ParamInfo]:
             marker, default = default, inspect.Parameter.empty
         params.append(ParamInfo(parameter.name, annotation, marker, default))
     return params
-
-
-def strip_optional(annotation: Any) -> Any:
-    """Return ``T`` for ``T | None`` (and ``Optional[T]``), else the annotation itself."""
-    origin = get_origin(annotation)
-    if origin is Union or origin is types.UnionType:
-        args = [a for a in get_args(annotation) if a is not type(None)]
-        if len(args) == 1:
-            return args[0]
-    return annotation
 
 
 def is_sequence(annotation: Any) -> bool:

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import functools
-import re
 import sys
-import typing
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Annotated, Any, get_origin
+from typing import TYPE_CHECKING, Annotated, Any
 
 import msgspec
 
@@ -15,16 +12,21 @@ from schooner.di._analysis import (
     ParamInfo,
     is_pydantic_model,
     is_sequence,
-    strip_optional,
 )
 from schooner.di.markers import Body, Param
 from schooner.exceptions import BadRequest, FieldError, UnsupportedMediaType
-from schooner.http._json import UNREADABLE, malformed_json, try_decode_json
+from schooner.http._json import malformed_json
 from schooner.http._sansio.content_type import (
     MULTIPART,
     URLENCODED,
     is_json_media_type,
     parse_header_params,
+)
+from schooner.http._validation import (
+    collect_errors,
+    every_error,
+    split_msgspec_error,
+    strip_optional,
 )
 
 if TYPE_CHECKING:
@@ -32,128 +34,6 @@ if TYPE_CHECKING:
     from schooner.types import Scope
 
 MISSING: Any = object()
-_ERROR_PATH = re.compile(r"^(?P<msg>.*?)(?: - at `\$(?P<path>[^`]*)`)?$", re.S)
-_PATH_PART = re.compile(r"\.([^.\[]+)|\[(\d+)\]")
-
-
-def split_msgspec_error(message: str) -> tuple[str, list[str | int]]:
-    """Split ``"Expected `int`, got `str` - at `$.a[0]`"`` into the message and ``["a", 0]``."""
-    found = _ERROR_PATH.match(message)
-    if found is None:  # pragma: no cover - the pattern matches any string
-        return message, []
-    loc: list[str | int] = []
-    for key, index in _PATH_PART.findall(found.group("path") or ""):
-        loc.append(int(index) if index else key)
-    return found.group("msg"), loc
-
-
-MAX_REPORTED_ERRORS = 100
-"""A 422 lists at most this many failing fields: enough for any form a person fills in, and
-a bound on the work (and the response size) a body of 70,000 bad list items can cost."""
-
-
-@functools.lru_cache(maxsize=512)
-def _object_fields(target: Any) -> tuple[tuple[str, bool, Any], ...] | None:
-    """``(wire name, required, annotation)`` of each field of an object type, else ``None``.
-
-    Cached: reading a type's fields takes about a third of a millisecond, and the walk of a
-    list body asks once per item.
-    """
-    try:
-        info = msgspec.inspect.type_info(target)
-    except (TypeError, ValueError):
-        return None
-    object_types = (
-        msgspec.inspect.StructType | msgspec.inspect.DataclassType | msgspec.inspect.TypedDictType
-    )
-    if not isinstance(info, object_types):
-        return None
-    try:
-        hints = typing.get_type_hints(target, include_extras=True)
-    except Exception:
-        hints = {}
-    return tuple((f.encode_name, f.required, hints.get(f.name, Any)) for f in info.fields)
-
-
-def _fields_of(target: Any) -> tuple[tuple[str, bool, Any], ...] | None:
-    try:
-        return _object_fields(target)
-    except TypeError:  # an unhashable annotation (rare): read it uncached
-        return _object_fields.__wrapped__(target)
-
-
-def collect_errors(
-    target: Any, data: Any, loc: list[str | int], *, strict: bool, dec_hook: Any = None
-) -> list[FieldError]:
-    """Validate ``data`` against ``target`` field by field to report every failure.
-
-    msgspec stops at the first error; this slower pass runs only after a failure, so a
-    client learns about all its mistakes at once (up to :data:`MAX_REPORTED_ERRORS`).
-    Objects (Structs, dataclasses, TypedDicts) and lists are walked; other values are
-    converted as a whole.
-    """
-    errors: list[FieldError] = []
-    _walk(target, data, loc, errors, strict=strict, dec_hook=dec_hook)
-    return errors
-
-
-def _walk(
-    target: Any,
-    data: Any,
-    loc: list[str | int],
-    errors: list[FieldError],
-    *,
-    strict: bool,
-    dec_hook: Any,
-) -> None:
-    """Append the failures of ``data`` against ``target`` to ``errors`` (until it is full)."""
-    if len(errors) >= MAX_REPORTED_ERRORS:
-        return
-    before = len(errors)
-    fields = _fields_of(strip_optional(target)) if isinstance(data, dict) else None
-    if fields is not None:
-        for name, required, annotation in fields:
-            if name in data:
-                _walk(
-                    annotation, data[name], [*loc, name], errors, strict=strict, dec_hook=dec_hook
-                )
-            elif required and len(errors) < MAX_REPORTED_ERRORS:
-                errors.append({"loc": [*loc, name], "msg": "Field required", "type": "missing"})
-    elif isinstance(data, list) and get_origin(base := strip_optional(target)) is list:
-        args = typing.get_args(base)
-        item_type = args[0] if args else Any
-        for index, item in enumerate(data):
-            _walk(item_type, item, [*loc, index], errors, strict=strict, dec_hook=dec_hook)
-            if len(errors) >= MAX_REPORTED_ERRORS:
-                return
-    if len(errors) > before:
-        return
-    try:
-        msgspec.convert(data, target, strict=strict, dec_hook=dec_hook)
-    except msgspec.ValidationError as exc:
-        msg, inner = split_msgspec_error(str(exc))
-        errors.append({"loc": [*loc, *inner], "msg": msg, "type": "invalid"})
-
-
-def every_error(
-    target: Any, payload: bytes, where: str, exc: msgspec.ValidationError
-) -> list[FieldError]:
-    """Every failing field of a JSON ``payload`` that a typed decode refused with ``exc``.
-
-    The fields are found by decoding ``payload`` again untyped and walking it
-    (:func:`collect_errors`). That second decode, or the walk, can fail where the typed one
-    did not stop: a number out of range, nesting too deep for the untyped decoder. Then
-    the typed decoder's one error is the answer; the client still gets a located 422.
-    """
-    msg, loc = split_msgspec_error(str(exc))
-    first: list[FieldError] = [{"loc": [where, *loc], "msg": msg, "type": "invalid"}]
-    data = try_decode_json(payload)
-    if data is UNREADABLE:
-        return first
-    try:
-        return collect_errors(target, data, [where], strict=True) or first
-    except RecursionError:
-        return first
 
 
 class ValueExtractor:

@@ -16,12 +16,12 @@ from schooner.di._analysis import (
     is_request_type,
     is_websocket_type,
     read_parameters,
-    strip_optional,
 )
 from schooner.di._context import RequestContext, _close_async, _close_sync
 from schooner.di._extractors import MISSING, BodyExtractor, ValueExtractor
 from schooner.di.markers import Body, Inject, Param, Scope
 from schooner.exceptions import FieldError, ImproperlyConfigured, ValidationError
+from schooner.http._validation import strip_optional
 
 SELF_PROVIDER = "__schooner_provider__"
 """A class attribute naming the provider of the class itself: a parameter annotated with a

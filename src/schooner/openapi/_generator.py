@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import msgspec
 
-from schooner.di._analysis import strip_optional
 from schooner.di._extractors import (
     FORM_MEDIA_TYPES,
     JSON_MEDIA_TYPES,
@@ -35,6 +34,7 @@ from schooner.http import (
     Response,
     StreamingResponse,
 )
+from schooner.http._validation import strip_optional
 from schooner.openapi._config import SECURITY_ATTRIBUTE, OpenAPI
 from schooner.openapi._schema import SchemaRegistry
 from schooner.routing import converters as conv

@@ -8,9 +8,10 @@ from collections.abc import Iterable
 from typing import Any
 
 from schooner.exceptions import BadRequest, HTTPException
+from schooner.http._handlers import ExceptionHandlers, ExceptionMiddleware
+from schooner.http._target import route_path
 from schooner.http.response import RedirectResponse, Response
-from schooner.middleware.errors import ExceptionHandlers, ExceptionMiddleware
-from schooner.routing._table import RouteTable, refuse, route_path
+from schooner.routing._table import RouteTable, refuse
 from schooner.routing.route import WEBSOCKET
 from schooner.types import ASGIApp, Receive, Scope, Send
 from schooner.websockets import WebSocket

@@ -9,8 +9,8 @@ from schooner.concurrency import run_sync
 from schooner.di._context import RequestContext
 from schooner.di._injector import Dependant, Injector, Kind
 from schooner.exceptions import ImproperlyConfigured
+from schooner.http._handlers import ExceptionHandlers, SendTracker
 from schooner.http.response import Response, encode_json
-from schooner.middleware.errors import ExceptionHandlers, SendTracker
 from schooner.types import ASGIApp, Message, RawHeaders, Receive, Scope, Send
 
 _JSON = b"application/json"

@@ -23,7 +23,7 @@ from schooner.exceptions import (
     NotFound,
     RouteConflict,
 )
-from schooner.http._sansio.query import DecodeError, decode_component
+from schooner.http._target import route_path
 from schooner.routing._matcher import Matcher, MatchKind, Target
 from schooner.routing._path import CompiledPath
 from schooner.routing.converters import DEFAULT_CONVERTERS, quote_param
@@ -159,29 +159,6 @@ class RouteMatch:
     def __repr__(self) -> str:
         name = self.route.name if self.route is not None else None
         return f"RouteMatch({self.kind!r}, path={self.path!r}, route={name!r})"
-
-
-def route_path(scope: Scope) -> str:
-    """The decoded path relative to ``root_path``.
-
-    The raw path is decoded strictly so bad percent-encoding or non-UTF-8 is a 400, not a
-    guess (servers decode leniently, replacing what they cannot read).
-
-    Raises:
-        BadRequest: the path is not valid percent-encoded UTF-8.
-    """
-    raw = scope.get("raw_path")
-    if raw and b"%" in raw:
-        try:
-            path = decode_component(raw.split(b"?", 1)[0])
-        except DecodeError as exc:
-            raise BadRequest(detail=f"Malformed request path: {exc}.")
-    else:
-        path = scope["path"]
-    root = scope.get("root_path", "")
-    if root and path.startswith(root):
-        path = path[len(root) :] or "/"
-    return str(path)
 
 
 class RouteTable:

@@ -17,7 +17,7 @@ from schooner.exceptions import (
     NotFound,
 )
 from schooner.http import FileResponse, ProblemResponse
-from schooner.routing._table import route_path
+from schooner.http._target import route_path
 from schooner.staticfiles._encoding import choose_encoding
 from schooner.staticfiles._manifest import Manifest, StaticFile, UnknownStaticFile, describe
 from schooner.staticfiles._paths import resolve_in, split_request_path
