@@ -19,7 +19,7 @@ from typing import Annotated
 
 import msgspec
 
-from schooner import App, Header, HTTPException, Inject, Query
+from schooner import App, Header, HTTPException, Inject, Query, Settings
 from schooner.http import EventSourceResponse, ServerSentEvent
 from schooner.websockets import WebSocket, WebSocketDisconnect
 
@@ -64,7 +64,9 @@ async def hub() -> AsyncIterator[Hub]:
 # --8<-- [end:hub]
 
 
-app = App()
+# Settings come from SCHOONER_* variables (and .env/schooner.toml), read explicitly: in
+# production the app refuses to start without a strong secret key and allowed host names.
+app = App(settings=Settings.load())
 
 
 # --8<-- [start:echo]
