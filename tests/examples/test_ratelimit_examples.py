@@ -65,6 +65,21 @@ def test_login_limiter() -> None:
         assert client.post("/login", json=right).status_code == 429
 
 
+@pytest.mark.parametrize(
+    "spelling",
+    [" ADA@example.com", "ada\u200b@example.com", "\uff41\uff44\uff41@example.com"],
+    ids=["case-and-space", "zero-width-space", "full-width"],
+)
+def test_login_limiter_counts_every_spelling_of_an_account(spelling: str) -> None:
+    """ratelimit_login.py: another spelling of the same address gets no fresh budget."""
+    with TestClient(load("ratelimit_login").app) as client:
+        for _ in range(5):
+            wrong = client.post("/login", json={"email": "ada@example.com", "password": "x"})
+            assert wrong.status_code == 401
+        again = client.post("/login", json={"email": spelling, "password": "x"})
+        assert again.status_code == 429, again.text
+
+
 def test_redis_example(monkeypatch: pytest.MonkeyPatch) -> None:
     """ratelimit_redis.py: two instances share ten orders a minute per client."""
     try:
