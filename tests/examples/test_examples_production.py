@@ -9,6 +9,7 @@ checks the same through a real ``schooner serve`` process.
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 import uuid
 from pathlib import Path
@@ -23,13 +24,21 @@ from schooner.testing import TestClient
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 GOOD_KEY = "Vq3xZ8pL2mN7rT1wY6bK4cH9dJ5fG0sA-e_uQiOoPlMnBv"
-# A path of each example that answers 200 to a GET on an empty database.
-PROBES = {"blog": "/", "hello": "/", "realtime": "/clock/stats", "todo": "/openapi.json"}
+# Each example app (a file under examples/) and a path of it that answers 200 to a GET on
+# an empty database.
+PROBES = {
+    "blog/app.py": "/",
+    "docs/quickstart_minimal.py": "/hello/Ada",
+    "hello/app.py": "/",
+    "realtime/app.py": "/clock/stats",
+    "todo/app.py": "/openapi.json",
+}
 
 
-def example_folders() -> list[str]:
-    """The runnable examples: every folder under examples/ with an app.py."""
-    return sorted(p.parent.name for p in EXAMPLES.glob("*/app.py"))
+def example_apps() -> list[str]:
+    """Every examples/*/app.py, and the first app the docs show (docs/index.md)."""
+    apps = [path.relative_to(EXAMPLES).as_posix() for path in EXAMPLES.glob("*/app.py")]
+    return sorted([*apps, "docs/quickstart_minimal.py"])
 
 
 def production_env(**values: str) -> dict[str, str]:
@@ -46,26 +55,28 @@ def production_env(**values: str) -> dict[str, str]:
 def load_example(
     name: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> App:
-    """Import ``examples/<name>/app.py`` afresh with ``env`` set and return its ``app``.
+    """Import ``examples/<name>`` afresh with only ``env`` set and return its ``app``.
 
     Examples that are packages (blog, todo) are imported as such; their models stay
     imported, as SQLAlchemy allows one class per table name. The module is removed from
     ``sys.modules`` again afterwards so other tests import their own copy.
     """
-    for key in ("SCHOONER_DEBUG", "DATABASE_URL"):
-        monkeypatch.delenv(key, raising=False)
+    for key in list(os.environ):
+        if key.startswith("SCHOONER_"):
+            monkeypatch.delenv(key)
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'example.db'}")
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(tmp_path)  # no stray .env or schooner.toml is read
-    if (EXAMPLES / name / "__init__.py").is_file():
+    path = EXAMPLES / name
+    if (path.parent / "__init__.py").is_file():
         monkeypatch.syspath_prepend(str(EXAMPLES))
-        module_name = f"{name}.app"
+        module_name = f"{path.parent.name}.{path.stem}"
         monkeypatch.setitem(sys.modules, module_name, ModuleType(module_name))
         del sys.modules[module_name]
         module = importlib.import_module(module_name)
     else:
-        module = import_file(EXAMPLES / name / "app.py", f"prod_{name}_{uuid.uuid4().hex}")
+        module = import_file(path, f"prod_{path.stem}_{uuid.uuid4().hex}")
     app: App = module.app
     return app
 
@@ -77,11 +88,11 @@ def start(name: str, env: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_p
 
 
 def test_every_example_is_covered() -> None:
-    """The table of probe paths names exactly the example folders (a new one needs a probe)."""
-    assert example_folders() == sorted(PROBES)
+    """The table of probe paths names exactly the example apps (a new one needs a probe)."""
+    assert example_apps() == sorted(PROBES)
 
 
-@pytest.mark.parametrize("name", example_folders())
+@pytest.mark.parametrize("name", example_apps())
 def test_unknown_host_is_refused(
     name: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -97,7 +108,7 @@ def test_unknown_host_is_refused(
             assert "is not served here" in refused.json()["detail"]
 
 
-@pytest.mark.parametrize("name", example_folders())
+@pytest.mark.parametrize("name", example_apps())
 @pytest.mark.parametrize(
     ("env", "message"),
     [
