@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from _loading import docs_example
+from _loading import REDIS_URL, docs_example
 
 from schooner.contrib.ratelimit import RateLimit
 from schooner.testing import TestClient
@@ -90,7 +90,7 @@ def test_redis_example(monkeypatch: pytest.MonkeyPatch) -> None:
         pytest.skip(f"Redis is not available: {exc}")
     import uuid
 
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
     first, second = load("ratelimit_redis"), load("ratelimit_redis")
     address = (f"198.18.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}", 1)
     component = first.app.component(RateLimit)

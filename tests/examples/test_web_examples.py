@@ -12,7 +12,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from _loading import docs_example
+from _loading import REDIS_URL, docs_example
 
 from schooner import App
 from schooner.contrib.forms import Form, Forms
@@ -120,7 +120,7 @@ def test_sessions_redis_example(monkeypatch: pytest.MonkeyPatch) -> None:
         if os.environ.get("CI") == "true":
             pytest.fail("Redis must run in CI")
         pytest.skip("Redis is not running")
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
     app = load("sessions_redis").app
 
     @app.get("/n")
