@@ -5,9 +5,9 @@ Run it with ``schooner run examples/docs/quickstart_minimal.py``.
 
 from __future__ import annotations
 
-from schooner import App
+from schooner import App, Settings
 
-app = App()
+app = App(settings=Settings.load())  # SCHOONER_* variables, .env and schooner.toml
 
 
 @app.get("/hello/{name}")

@@ -19,7 +19,7 @@ from typing import Annotated
 
 import msgspec
 
-from schooner import App, Header, HTTPException, Inject, Query
+from schooner import App, Header, HTTPException, Inject, Query, Settings
 from schooner.http import EventSourceResponse, ServerSentEvent
 from schooner.websockets import WebSocket, WebSocketDisconnect
 
@@ -64,7 +64,9 @@ async def hub() -> AsyncIterator[Hub]:
 # --8<-- [end:hub]
 
 
-app = App()
+# Settings come from SCHOONER_* variables (and .env/schooner.toml), read explicitly: in
+# production the app refuses to start without a strong secret key and allowed host names.
+app = App(settings=Settings.load())
 
 
 # --8<-- [start:echo]
@@ -127,12 +129,14 @@ async def streams() -> AsyncIterator[Streams]:
 @app.get("/clock")
 async def clock(
     counter: Annotated[Streams, Inject(streams, scope="app")],
-    interval: Annotated[float, Query(gt=0, le=60)] = 1.0,
+    interval: Annotated[float, Query(ge=0.1, le=60)] = 1.0,
     last_id: Annotated[int, Header(alias="last-event-id")] = 0,
 ) -> EventSourceResponse:
     """Send a numbered tick every ``interval`` seconds until the client disconnects.
 
-    A browser that reconnects sends ``Last-Event-ID`` and the count resumes from there.
+    ``interval`` is bounded (0.1 to 60 seconds): a client-chosen delay without a floor,
+    such as ``1e-6``, would turn each stream into a busy loop. A browser that reconnects
+    sends ``Last-Event-ID`` and the count resumes from there.
     """
 
     async def ticks() -> AsyncIterator[ServerSentEvent]:

@@ -2,6 +2,11 @@
 
 The schema comes from the migrations in ``migrations/``: run ``schooner db migrate`` in
 this folder before ``schooner run``. Tests build more apps with ``create_app(url)``.
+
+Settings are read from ``SCHOONER_*`` variables (and ``.env``/``schooner.toml``): in
+production set ``SCHOONER_ENVIRONMENT=production``, ``SCHOONER_SECRET_KEY`` and
+``SCHOONER_ALLOWED_HOSTS``; the app then refuses to start with unsafe settings and answers
+only its own host names (the pagination links are built from the ``Host`` header).
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ from typing import Annotated, Any
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from schooner import App, Query, Request, Router
+from schooner import App, Query, Request, Router, Settings
 from schooner.contrib.orm import (
     AsyncSession,
     Database,
@@ -112,10 +117,14 @@ async def _item(session: AsyncSession, list_id: int, item_id: int) -> Item:
 
 
 def create_app(database_url: str | None = None) -> App:
-    """The app on ``database_url``, else ``DATABASE_URL``, else SQLite ``todo.db`` here."""
+    """The app on ``database_url``, else ``DATABASE_URL``, else SQLite ``todo.db`` here.
+
+    Its settings come from ``Settings.load()``: the environment, ``.env`` and
+    ``schooner.toml``, read explicitly here and checked when the app starts.
+    """
     config = DatabaseConfig.from_env()
     url = database_url or config.url or f"sqlite+aiosqlite:///{Path(__file__).parent / 'todo.db'}"
-    app = App(components=[Database(url, config=config)])
+    app = App(settings=Settings.load(), components=[Database(url, config=config)])
     app.include(router)
     return app
 

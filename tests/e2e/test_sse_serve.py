@@ -38,7 +38,7 @@ def test_disconnect_cancels_the_generator(port: int) -> None:
     """Events stream in; closing the socket ends the generator within a second."""
     assert get_json(port, "/clock/stats") == {"open": 0, "closed": 0}
     sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-    sock.sendall(b"GET /clock?interval=0.05 HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 41\r\n\r\n")
+    sock.sendall(b"GET /clock?interval=0.1 HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 41\r\n\r\n")
     received = b""
     while received.count(b"event: tick") < 3:
         received += sock.recv(65536)

@@ -7,11 +7,14 @@ resolve its string annotations.
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from types import ModuleType
 
 DOCS = Path(__file__).resolve().parents[2] / "examples" / "docs"
+# The Redis database the Redis-backed examples use: TEST_REDIS_URL keeps parallel runs apart.
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
 def import_file(path: Path, name: str) -> ModuleType:

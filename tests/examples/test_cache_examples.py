@@ -12,7 +12,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from _loading import docs_example
+from _loading import REDIS_URL, docs_example
 
 from schooner import App
 from schooner.testing import TestClient
@@ -70,7 +70,7 @@ def test_redis_example(monkeypatch: pytest.MonkeyPatch) -> None:
         pytest.skip(f"Redis is not available: {exc}")
     import redis
 
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
     first, second = load("cache_redis"), load("cache_redis")
     # Keep this run's entries apart from any other run's.
     prefix = f"test:{uuid.uuid4().hex}:"
@@ -82,7 +82,7 @@ def test_redis_example(monkeypatch: pytest.MonkeyPatch) -> None:
             assert shared.headers["x-cache"] == "hit"
             assert shared.json() == ["kettle", "teapot"]
     finally:
-        direct = redis.Redis.from_url("redis://127.0.0.1:6379/15")
+        direct = redis.Redis.from_url(REDIS_URL)
         keys = direct.keys(prefix + "*")
         if keys:
             direct.delete(*keys)

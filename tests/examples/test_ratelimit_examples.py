@@ -11,7 +11,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
-from _loading import docs_example
+from _loading import REDIS_URL, docs_example
 
 from schooner.contrib.ratelimit import RateLimit
 from schooner.testing import TestClient
@@ -65,6 +65,21 @@ def test_login_limiter() -> None:
         assert client.post("/login", json=right).status_code == 429
 
 
+@pytest.mark.parametrize(
+    "spelling",
+    [" ADA@example.com", "ada\u200b@example.com", "\uff41\uff44\uff41@example.com"],
+    ids=["case-and-space", "zero-width-space", "full-width"],
+)
+def test_login_limiter_counts_every_spelling_of_an_account(spelling: str) -> None:
+    """ratelimit_login.py: another spelling of the same address gets no fresh budget."""
+    with TestClient(load("ratelimit_login").app) as client:
+        for _ in range(5):
+            wrong = client.post("/login", json={"email": "ada@example.com", "password": "x"})
+            assert wrong.status_code == 401
+        again = client.post("/login", json={"email": spelling, "password": "x"})
+        assert again.status_code == 429, again.text
+
+
 def test_redis_example(monkeypatch: pytest.MonkeyPatch) -> None:
     """ratelimit_redis.py: two instances share ten orders a minute per client."""
     try:
@@ -75,7 +90,7 @@ def test_redis_example(monkeypatch: pytest.MonkeyPatch) -> None:
         pytest.skip(f"Redis is not available: {exc}")
     import uuid
 
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
     first, second = load("ratelimit_redis"), load("ratelimit_redis")
     address = (f"198.18.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}", 1)
     component = first.app.component(RateLimit)

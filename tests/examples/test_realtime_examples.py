@@ -1,6 +1,7 @@
 """The examples of docs/realtime.md: examples/realtime/app.py and realtime_testing.py."""
 
 import asyncio
+import json
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -54,6 +55,57 @@ def test_echo_and_rooms(realtime: ModuleType) -> None:
         assert refused.value.status_code == 403
 
 
+async def clock_status(app: Any, query: bytes) -> tuple[int, bytes]:
+    """GET /clock?``query`` straight through ASGI; the client leaves after the first chunk.
+
+    Leaving early keeps an accepted stream from running on (the test client would wait for
+    the end of a body that never ends).
+    """
+    app.build()
+    started: list[int] = []
+    chunks: list[bytes] = []
+    gone = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        await gone.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            started.append(message["status"])
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+            gone.set()
+
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/clock",
+        "raw_path": b"/clock",
+        "query_string": query,
+        "root_path": "",
+        "headers": [(b"host", b"testserver")],
+    }
+    await asyncio.wait_for(app(scope, receive, send), 5)
+    return started[0], b"".join(chunks)
+
+
+@pytest.mark.parametrize("interval", ["1e-6", "0", "0.09", "-1", "61", "nan", "inf"])
+async def test_clock_interval_is_bounded(realtime: ModuleType, interval: str) -> None:
+    """An interval outside 0.1..60 seconds (a tight loop, or never) is a 422 problem."""
+    status, body = await clock_status(realtime.app, f"interval={interval}".encode())
+    assert status == 422, body
+    errors = json.loads(body)["errors"]
+    assert [error["loc"] for error in errors] == [["query", "interval"]]
+
+
+async def test_clock_interval_bounds_are_allowed(realtime: ModuleType) -> None:
+    """0.1 and 60 seconds, the bounds themselves, start the stream."""
+    for interval in (b"0.1", b"60"):
+        status, body = await clock_status(realtime.app, b"interval=" + interval)
+        assert status == 200, body
+
+
 async def test_clock_resumes_and_stops_on_disconnect(realtime: ModuleType) -> None:
     """The SSE clock starts after Last-Event-ID and its generator ends on disconnect."""
     app = realtime.app
@@ -76,7 +128,7 @@ async def test_clock_resumes_and_stops_on_disconnect(realtime: ModuleType) -> No
         "method": "GET",
         "path": "/clock",
         "raw_path": b"/clock",
-        "query_string": b"interval=0.01",
+        "query_string": b"interval=0.1",
         "root_path": "",
         "headers": [(b"last-event-id", b"9")],
     }

@@ -5,13 +5,19 @@ from __future__ import annotations
 import os
 import re
 import socket
+import subprocess
+import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
 import pytest
-from _loading import docs_example
+from _loading import REDIS_URL, docs_example
 
+from schooner import App
+from schooner.contrib.forms import Form, Forms
 from schooner.contrib.sessions import Session
+from schooner.contrib.templates import TemplateResponse, Templates
 from schooner.testing import TestClient
 
 DOCS = Path(__file__).resolve().parents[2] / "examples" / "docs"
@@ -66,6 +72,46 @@ def test_forms_from_model_example() -> None:
     assert not form["subtitle"].required
 
 
+MACROS_COMMAND = (
+    "import pathlib, schooner.contrib.forms as f; "
+    "print(pathlib.Path(f.__file__).parent / 'templates/forms/macros.html')"
+)
+
+
+def test_forms_macros_location_and_import(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """forms.md: the command finds macros.html; it imports by that name with Forms() only."""
+    assert f'python -c "{MACROS_COMMAND}"' in (DOCS.parents[1] / "docs" / "forms.md").read_text()
+    printed = subprocess.run(
+        [sys.executable, "-c", MACROS_COMMAND], capture_output=True, text=True, check=True
+    )
+    macros = Path(printed.stdout.strip())
+    assert macros.parts[-5:] == ("contrib", "forms", "templates", "forms", "macros.html")
+    assert "macro field(" in macros.read_text()
+    assert "macro fields(" in macros.read_text()
+
+    (tmp_path / "page.html").write_text(
+        '{% import "forms/macros.html" as forms %}<form>{{ forms.fields(form) }}</form>'
+    )
+
+    class NameForm(Form):
+        name: str
+
+    def site(*components: Any) -> App:
+        app = App(components=[Templates(tmp_path), *components])
+
+        @app.get("/")
+        async def page() -> TemplateResponse:
+            return TemplateResponse("page.html", {"form": NameForm()})
+
+        return app
+
+    with TestClient(site(Forms())) as client:
+        assert '<label for="id_name">Name' in client.get("/").text
+    with TestClient(site(), raise_server_exceptions=False) as client:
+        assert client.get("/").status_code == 500
+    assert "TemplateNotFound: 'forms/macros.html' not found in search path" in caplog.text
+
+
 def test_sessions_redis_example(monkeypatch: pytest.MonkeyPatch) -> None:
     """sessions_redis.py keeps the visitor's data in Redis (skipped without Redis locally)."""
     try:
@@ -74,7 +120,7 @@ def test_sessions_redis_example(monkeypatch: pytest.MonkeyPatch) -> None:
         if os.environ.get("CI") == "true":
             pytest.fail("Redis must run in CI")
         pytest.skip("Redis is not running")
-    monkeypatch.setenv("REDIS_URL", "redis://127.0.0.1:6379/15")
+    monkeypatch.setenv("REDIS_URL", REDIS_URL)
     app = load("sessions_redis").app
 
     @app.get("/n")

@@ -170,3 +170,38 @@ async def test_disconnect_cancels_the_generator_promptly() -> None:
     await asyncio.wait_for(response(scope, receive, send), 2)
     assert sent == [b"data: tick\n\n"]
     assert cancelled.is_set()
+
+
+async def test_disconnect_while_events_are_ready_ends_the_stream() -> None:
+    """A client leaving while the next event is already waiting still ends the stream.
+
+    (On Python 3.11, waiting for the next event with ``asyncio.wait_for`` lost that
+    cancellation and the stream ran on for a client that had gone.)
+    """
+    closed = asyncio.Event()
+
+    async def busy() -> AsyncIterator[str]:
+        try:
+            while True:
+                yield "tick"
+                await asyncio.sleep(0)  # the next event is always ready at once
+        finally:
+            closed.set()
+
+    sent: list[bytes] = []
+    disconnect = asyncio.Event()
+
+    async def receive() -> dict[str, Any]:
+        await disconnect.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.body" and message.get("body"):
+            sent.append(message["body"])
+            disconnect.set()
+
+    response = EventSourceResponse(busy(), retry=1000)
+    scope = {"type": "http", "method": "GET", "headers": []}
+    await asyncio.wait_for(response(scope, receive, send), 2)
+    assert closed.is_set()
+    assert len(sent) < 10

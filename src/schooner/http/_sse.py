@@ -125,8 +125,12 @@ class EventSourceResponse(StreamingResponse):
         producer = asyncio.ensure_future(_produce(iterator, queue))
         try:
             while True:
+                # asyncio.timeout, not wait_for: on Python 3.11 wait_for swallows a
+                # cancellation (the client left) that arrives as the next event is ready,
+                # and the stream would then run on for a client that has gone.
                 try:
-                    item = await asyncio.wait_for(queue.get(), self.ping)
+                    async with asyncio.timeout(self.ping):
+                        item = await queue.get()
                 except TimeoutError:
                     yield b": ping\n\n"
                     continue

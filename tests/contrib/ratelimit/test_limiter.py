@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from schooner.contrib.ratelimit import RateLimiter, RateLimitResult
+from schooner.contrib.ratelimit import RateLimiter, RateLimitResult, normalize_identifier
 from schooner.exceptions import ImproperlyConfigured
 
 
@@ -85,3 +85,46 @@ def test_bad_storage_and_strategy_are_configuration_errors() -> None:
         RateLimiter("memcached://localhost")
     with pytest.raises(ImproperlyConfigured, match="moving-window"):
         RateLimiter(strategy="leaky-bucket")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("ada@example.com", "ada@example.com"),
+        ("Ada@Example.COM", "ada@example.com"),
+        ("  ada@example.com\t\n", "ada@example.com"),
+        ("ada\u200b@example.com", "ada@example.com"),  # zero-width space
+        ("\ufeffada@exa\u200dmple.com\u2060", "ada@example.com"),  # BOM, joiner, word joiner
+        ("ad\u00ada@example.com", "ada@example.com"),  # soft hyphen
+        ("ａｄａ＠ｅｘａｍｐｌｅ．ｃｏｍ", "ada@example.com"),  # full-width letters
+        ("\u212bngstr\u00f6m", "\u00e5ngstr\u00f6m"),  # the Ångström sign is the letter Å
+        ("e\u200b\u0301", "\u00e9"),  # a hidden character no longer splits e + accent
+        ("Stra\u00dfe", "strasse"),
+        ("STRASSE", "strasse"),
+        ("\ufb01le", "file"),  # the fi ligature
+        ("Ada   Lovelace", "ada lovelace"),
+        ("Ada\u00a0\u3000Lovelace", "ada lovelace"),  # no-break and ideographic spaces
+        ("ada\x00\x07@example.com", "ada@example.com"),  # control characters
+        ("", ""),
+        ("\u200b \u200b", ""),
+    ],
+)
+def test_normalize_identifier(value: str, expected: str) -> None:
+    """Spellings a person cannot tell apart (case, width, hidden characters) become one key."""
+    assert normalize_identifier(value) == expected
+
+
+def test_normalize_identifier_is_idempotent() -> None:
+    """Normalising a normalised value changes nothing."""
+    for value in ("Stra\u00dfe", "ａｄａ\u200b", " A\u0301 b ", "\u0130stanbul"):
+        once = normalize_identifier(value)
+        assert normalize_identifier(once) == once
+
+
+async def test_normalized_spellings_share_one_budget() -> None:
+    """Hits keyed by normalised spellings of one address count against one limit."""
+    limiter = RateLimiter()
+    spellings = ["ada@example.com", " ADA@example.com", "ada\u200b@example.com"]
+    spellings.append("\uff41da@example.com")  # a full-width a
+    results = [await limiter.hit(normalize_identifier(s), "3/minute") for s in spellings]
+    assert [r.allowed for r in results] == [True, True, True, False]

@@ -2,7 +2,7 @@
 
 ::
 
-    from schooner.contrib.ratelimit import RateLimit, RateLimiter, rate_limit
+    from schooner.contrib.ratelimit import RateLimit, RateLimiter, normalize_identifier, rate_limit
 
     app = App(components=[RateLimit(default="100/minute", trusted_proxies=["10.0.0.0/8"])])
 
@@ -11,12 +11,15 @@
 
     @app.post("/login")
     async def login(form: Login, request: Request, limiter: RateLimiter) -> Response:
-        result = await limiter.hit("login:" + limiter.client_address(request), "5/minute")
+        key = f"login:{limiter.client_address(request)}:{normalize_identifier(form.email)}"
+        result = await limiter.hit(key, "5/minute")
         if not result.allowed:
             raise HTTPException(429, headers=result.headers())
 
 Built on the ``limits`` library (moving, fixed or sliding windows). A client is its
-address, proxy-aware: ``X-Forwarded-For`` counts only from ``trusted_proxies``. A refused
+address, proxy-aware: ``X-Forwarded-For`` counts only from ``trusted_proxies``. Pass what a
+client types through ``normalize_identifier`` (NFKC, case folding, no hidden characters)
+before keying on it, so another spelling of one account gets no fresh budget. A refused
 request gets 429 with ``Retry-After`` and ``RateLimit-Limit``/``-Remaining``/``-Reset``.
 Counters in Redis hold across every instance of the app.
 
@@ -46,6 +49,7 @@ from schooner.contrib.ratelimit._limiter import (
     RateLimiter,
     RateLimitResult,
     Strategy,
+    normalize_identifier,
 )
 
 __all__ = [
@@ -59,6 +63,7 @@ __all__ = [
     "Strategy",
     "TrustedProxies",
     "client_address",
+    "normalize_identifier",
     "rate_limit",
     "rate_limit_exempt",
 ]

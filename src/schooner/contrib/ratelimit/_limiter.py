@@ -6,6 +6,7 @@ import functools
 import inspect
 import math
 import time
+import unicodedata
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
@@ -28,7 +29,7 @@ from schooner.http import Request
 if TYPE_CHECKING:
     from redis.asyncio import ConnectionPool
 
-__all__ = ["KeyFunction", "RateLimitResult", "RateLimiter", "Strategy"]
+__all__ = ["KeyFunction", "RateLimitResult", "RateLimiter", "Strategy", "normalize_identifier"]
 
 Strategy: TypeAlias = Literal["moving-window", "fixed-window", "sliding-window"]
 KeyFunction: TypeAlias = Callable[[Request], "str | Awaitable[str]"]
@@ -207,3 +208,34 @@ def parse_limits(limit: str) -> tuple[RateLimitItem, ...]:
             "'5/minute;100/day'."
         )
     return items
+
+
+def normalize_identifier(value: str) -> str:
+    """One spelling for identifiers a person cannot tell apart, to key limits on them.
+
+    A limit keyed on what a client typed (an email address, a user name) is only as strong
+    as that key: ``"Ada@example.com "``, ``"ada\u200b@example.com"`` (with a zero-width
+    space) and ``"ａｄａ@example.com"`` (full-width letters) look like one account, but
+    raw or ``.lower()``-ed they are three keys with three fresh budgets. This returns one::
+
+        key = f"login:{limiter.client_address(request)}:{normalize_identifier(form.email)}"
+
+    Steps: invisible characters are removed (format characters, Unicode category ``Cf``,
+    such as zero-width spaces, joiners and the byte-order mark; and control characters
+    other than whitespace), then Unicode NFKC compatibility normalisation (full-width and
+    other compatibility forms become plain letters), case folding (stronger than
+    ``lower()``: ``"Straße"`` and ``"STRASSE"`` agree) and NFKC again, since folding can
+    undo it; finally surrounding whitespace is stripped and inner runs become one space.
+
+    Use it for keys, not to store or display what the user typed.
+    """
+    visible = "".join(char for char in value if char.isspace() or not _invisible(char))
+    folded = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", visible).casefold())
+    return " ".join(folded.split())
+
+
+def _invisible(char: str) -> bool:
+    # Cf: format characters (zero-width space and joiners, BOM, soft hyphen, bidi
+    # controls); Cc: control characters. Whitespace controls (tab, newline) are kept, and
+    # become plain spaces with the rest of the whitespace.
+    return unicodedata.category(char) in ("Cf", "Cc")
