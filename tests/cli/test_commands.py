@@ -46,6 +46,11 @@ SEEN = (os.environ.get("SCHOONER_ENVIRONMENT"), os.environ.get("SCHOONER_DEBUG")
 app = App()
 """
 
+SETTINGS_APP = """
+from schooner import App, Settings
+app = App(settings=Settings.load(env_file=None, toml_file=None))
+"""
+
 FACTORY_APP = """
 from schooner import App
 def create_app():
@@ -321,6 +326,50 @@ def test_run_without_reload_with_a_factory(
             {"host": "0.0.0.0", "port": 8000, "app_dir": str(tmp_path), "factory": True},
         )
     ]
+
+
+def test_run_binds_loopback_by_default(write_module: WriteModule, uvicorn_calls: list[Any]) -> None:
+    """Without --host, the development server listens on 127.0.0.1 only, and says nothing."""
+    module = write_module(SETTINGS_APP)
+    result = CliRunner().invoke(main, ["run", module], prog_name="schooner")
+    assert result.exit_code == 0, result.output
+    assert uvicorn_calls[0][1]["host"] == "127.0.0.1"
+    assert "WARNING" not in result.stderr
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "devbox.example"])
+def test_run_warns_when_debug_is_reachable_from_other_machines(
+    write_module: WriteModule, uvicorn_calls: list[Any], host: str
+) -> None:
+    """Debug on and a non-loopback interface: a loud warning on stderr, then the server."""
+    module = write_module(SETTINGS_APP)
+    result = CliRunner().invoke(main, ["run", module, "--host", host], prog_name="schooner")
+    assert result.exit_code == 0, result.output
+    assert f"WARNING: debug mode is on and the server listens on {host}" in result.stderr
+    assert "only shown to requests from this machine" in result.stderr
+    assert uvicorn_calls[0][1]["host"] == host
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_run_does_not_warn_on_loopback(
+    write_module: WriteModule, uvicorn_calls: list[Any], host: str
+) -> None:
+    """Loopback interfaces are only reachable from this machine: no warning."""
+    module = write_module(SETTINGS_APP)
+    result = CliRunner().invoke(main, ["run", module, "--host", host], prog_name="schooner")
+    assert result.exit_code == 0, result.output
+    assert "WARNING" not in result.stderr
+
+
+def test_run_does_not_warn_without_debug(
+    write_module: WriteModule, uvicorn_calls: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With debug explicitly off, binding 0.0.0.0 shows no debug warning."""
+    monkeypatch.setenv("SCHOONER_DEBUG", "false")
+    module = write_module(SETTINGS_APP)
+    result = CliRunner().invoke(main, ["run", module, "--host", "0.0.0.0"], prog_name="schooner")
+    assert result.exit_code == 0, result.output
+    assert "WARNING" not in result.stderr
 
 
 def test_run_reports_a_missing_app_before_starting(uvicorn_calls: list[Any]) -> None:

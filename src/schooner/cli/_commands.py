@@ -18,6 +18,7 @@ from schooner.cli._discovery import LoadedApp, locate_app
 from schooner.cli._limits import ServerLimits
 from schooner.cli._static import static
 from schooner.exceptions import ImproperlyConfigured
+from schooner.middleware._debug import is_loopback
 
 _CACHE_KEY = "schooner.cli.apps"
 _FAILURE_KEY = "schooner.cli.failure"
@@ -124,7 +125,12 @@ _app_argument = click.argument("target", metavar="[APP]", required=False)
 
 @main.command()
 @_app_argument
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind. The default is reachable from this machine only.",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--reload/--no-reload", default=True, help="Restart when files change.")
 @click.pass_context
@@ -132,11 +138,14 @@ def run(ctx: click.Context, target: str | None, host: str, port: int, reload: bo
     """Start the development server: debug on, reloading on file changes.
 
     Sets SCHOONER_ENVIRONMENT=development and SCHOONER_DEBUG=true unless they are already set.
+    The debug page is only shown to requests from this machine (loopback addresses).
     """
     # Before the import: the app module reads the environment with Settings.load().
     os.environ.setdefault("SCHOONER_ENVIRONMENT", "development")
     os.environ.setdefault("SCHOONER_DEBUG", "true")
     loaded = load_app(ctx, target)
+    if loaded.app.debug and not (host == "localhost" or is_loopback(host)):
+        _warn_debug_exposed(host)
     import uvicorn
 
     options: dict[str, Any] = {"host": host, "port": port, "app_dir": loaded.app_dir}
@@ -145,6 +154,19 @@ def run(ctx: click.Context, target: str | None, host: str, port: int, reload: bo
     if reload:
         options.update(reload=True, reload_dirs=[loaded.app_dir])
     uvicorn.run(loaded.import_string, **options)
+
+
+def _warn_debug_exposed(host: str) -> None:
+    rule = "!" * 78
+    message = (
+        f"{rule}\n"
+        f"WARNING: debug mode is on and the server listens on {host}, which other machines\n"
+        "may reach. Debug mode runs development code paths; the debug page (tracebacks,\n"
+        "source lines) is only shown to requests from this machine, others get a plain 500.\n"
+        "Never expose `schooner run` to a network you do not trust: use `schooner serve`.\n"
+        f"{rule}"
+    )
+    click.secho(message, fg="red", bold=True, err=True)
 
 
 def _serve_env(name: str) -> str:
