@@ -20,6 +20,7 @@ missing, short or well-known secret key, no allowed hosts.
 from __future__ import annotations
 
 import hmac
+import math
 import os
 import re
 import tomllib
@@ -95,6 +96,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
             cookies (and post to it, with ``CSRF``); the app's own origin always may.
         max_body_size: byte limit for JSON and urlencoded bodies (per route overridable).
         max_upload_size: byte limit for multipart bodies and streamed uploads.
+        body_timeout: seconds a client may take to send a request body that is read whole
+            (JSON, urlencoded forms, ``request.body()``), and the longest wait for each
+            chunk of a streamed one (multipart uploads, ``request.stream()``); past it the
+            request gets a 408.
     """
 
     environment: Environment = "development"
@@ -105,6 +110,7 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
     trusted_origins: list[str] = msgspec.field(default_factory=list)
     max_body_size: int = 1024 * 1024
     max_upload_size: int = 10 * 1024 * 1024
+    body_timeout: float = 30.0
 
     def __post_init__(self) -> None:
         # Direct construction does not validate types; do the checks that matter here too.
@@ -121,6 +127,10 @@ class Settings(msgspec.Struct, kw_only=True, frozen=True):
         for name in ("max_body_size", "max_upload_size"):
             if getattr(self, name) < 0:
                 raise ImproperlyConfigured(f"{name} must be zero or more bytes.")
+        if not (self.body_timeout > 0 and math.isfinite(self.body_timeout)):
+            raise ImproperlyConfigured(
+                f"body_timeout must be a number of seconds above zero, not {self.body_timeout}."
+            )
 
     @property
     def is_production(self) -> bool:

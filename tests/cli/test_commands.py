@@ -13,7 +13,9 @@ import pytest
 import uvicorn
 from click.testing import CliRunner, Result
 
-from schooner.cli import main
+from schooner.cli import _server, main
+from schooner.cli._limits import ServerLimits
+from schooner.cli._server import LimitedHttpToolsProtocol, ServeConfig
 
 HELLO = Path(__file__).resolve().parents[2] / "examples" / "hello" / "app.py"
 
@@ -44,6 +46,11 @@ SEEN = (os.environ.get("SCHOONER_ENVIRONMENT"), os.environ.get("SCHOONER_DEBUG")
 app = App()
 """
 
+SETTINGS_APP = """
+from schooner import App, Settings
+app = App(settings=Settings.load(env_file=None, toml_file=None))
+"""
+
 FACTORY_APP = """
 from schooner import App
 def create_app():
@@ -66,6 +73,14 @@ def uvicorn_calls(monkeypatch: pytest.MonkeyPatch) -> list[tuple[tuple[Any, ...]
 
     monkeypatch.setattr(uvicorn, "run", record)
     return calls
+
+
+@pytest.fixture
+def served(monkeypatch: pytest.MonkeyPatch) -> list[ServeConfig]:
+    """Replace the server runner of ``serve`` with a recorder of its configurations."""
+    configs: list[ServeConfig] = []
+    monkeypatch.setattr(_server, "run", configs.append)
+    return configs
 
 
 # -- group -----------------------------------------------------------------------------------
@@ -313,6 +328,50 @@ def test_run_without_reload_with_a_factory(
     ]
 
 
+def test_run_binds_loopback_by_default(write_module: WriteModule, uvicorn_calls: list[Any]) -> None:
+    """Without --host, the development server listens on 127.0.0.1 only, and says nothing."""
+    module = write_module(SETTINGS_APP)
+    result = CliRunner().invoke(main, ["run", module], prog_name="schooner")
+    assert result.exit_code == 0, result.output
+    assert uvicorn_calls[0][1]["host"] == "127.0.0.1"
+    assert "WARNING" not in result.stderr
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0", "::", "192.0.2.10", "devbox.example"])
+def test_run_warns_when_debug_is_reachable_from_other_machines(
+    write_module: WriteModule, uvicorn_calls: list[Any], host: str
+) -> None:
+    """Debug on and a non-loopback interface: a loud warning on stderr, then the server."""
+    module = write_module(SETTINGS_APP)
+    result = CliRunner().invoke(main, ["run", module, "--host", host], prog_name="schooner")
+    assert result.exit_code == 0, result.output
+    assert f"WARNING: debug mode is on and the server listens on {host}" in result.stderr
+    assert "only shown to requests from this machine" in result.stderr
+    assert uvicorn_calls[0][1]["host"] == host
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_run_does_not_warn_on_loopback(
+    write_module: WriteModule, uvicorn_calls: list[Any], host: str
+) -> None:
+    """Loopback interfaces are only reachable from this machine: no warning."""
+    module = write_module(SETTINGS_APP)
+    result = CliRunner().invoke(main, ["run", module, "--host", host], prog_name="schooner")
+    assert result.exit_code == 0, result.output
+    assert "WARNING" not in result.stderr
+
+
+def test_run_does_not_warn_without_debug(
+    write_module: WriteModule, uvicorn_calls: list[Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With debug explicitly off, binding 0.0.0.0 shows no debug warning."""
+    monkeypatch.setenv("SCHOONER_DEBUG", "false")
+    module = write_module(SETTINGS_APP)
+    result = CliRunner().invoke(main, ["run", module, "--host", "0.0.0.0"], prog_name="schooner")
+    assert result.exit_code == 0, result.output
+    assert "WARNING" not in result.stderr
+
+
 def test_run_reports_a_missing_app_before_starting(uvicorn_calls: list[Any]) -> None:
     """run fails cleanly, without starting uvicorn, when there is no app."""
     result = invoke("run")
@@ -322,52 +381,108 @@ def test_run_reports_a_missing_app_before_starting(uvicorn_calls: list[Any]) -> 
 
 
 def test_serve_uses_production_options(
-    write_module: WriteModule, uvicorn_calls: list[Any], tmp_path: Path
+    write_module: WriteModule, served: list[ServeConfig], tmp_path: Path
 ) -> None:
-    """serve runs uvicorn with workers, uvloop, httptools and a mandatory lifespan."""
+    """serve runs uvicorn with workers, uvloop, the limited httptools protocol and a lifespan."""
     module = write_module(ENV_RECORDING_APP)
     result = invoke("serve", module, "--workers", "3", "--port", "9002", "--host", "0.0.0.0")
     assert result.exit_code == 0, result.output
-    assert uvicorn_calls == [
-        (
-            (f"{module}:app",),
-            {
-                "host": "0.0.0.0",
-                "port": 9002,
-                "workers": 3,
-                "loop": "uvloop",
-                "http": "httptools",
-                "lifespan": "on",
-                "proxy_headers": True,
-                "forwarded_allow_ips": "127.0.0.1",
-                "log_level": "info",
-                "app_dir": str(tmp_path),
-            },
-        )
-    ]
+    [config] = served
+    assert config.app == f"{module}:app"
+    assert (config.host, config.port, config.workers) == ("0.0.0.0", 9002, 3)
+    assert (config.loop, config.http, config.lifespan) == ("uvloop", LimitedHttpToolsProtocol, "on")
+    assert (config.proxy_headers, config.forwarded_allow_ips) == (True, "127.0.0.1")
+    assert config.log_level == "info"
+    assert config.factory is False
+    assert str(tmp_path) in sys.path
     assert sys.modules[module].SEEN == (None, None)
     assert "SCHOONER_ENVIRONMENT" not in os.environ
 
 
+def test_serve_limits_slow_and_large_request_heads_by_default(
+    write_module: WriteModule, served: list[ServeConfig]
+) -> None:
+    """By default serve times request heads out and bounds their size and field count."""
+    module = write_module(ENV_RECORDING_APP)
+    invoke("serve", module)
+    [config] = served
+    assert config.limits == ServerLimits(
+        header_timeout=10.0, max_header_size=32768, max_headers=100
+    )
+    assert (config.timeout_keep_alive, config.backlog, config.limit_concurrency) == (5, 2048, None)
+
+
+def test_serve_limits_from_options(write_module: WriteModule, served: list[ServeConfig]) -> None:
+    """Each limit has an option."""
+    module = write_module(ENV_RECORDING_APP)
+    result = invoke(
+        "serve",
+        module,
+        "--header-timeout=2.5",
+        "--max-header-size=8192",
+        "--max-headers=20",
+        "--timeout-keep-alive=3",
+        "--limit-concurrency=500",
+        "--backlog=128",
+    )
+    assert result.exit_code == 0, result.output
+    [config] = served
+    assert config.limits == ServerLimits(header_timeout=2.5, max_header_size=8192, max_headers=20)
+    assert (config.timeout_keep_alive, config.backlog, config.limit_concurrency) == (3, 128, 500)
+
+
+def test_serve_limits_from_the_environment(
+    write_module: WriteModule, served: list[ServeConfig], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each limit can come from a SCHOONER_SERVE_* variable instead."""
+    for name, value in {
+        "HEADER_TIMEOUT": "4",
+        "MAX_HEADER_SIZE": "4096",
+        "MAX_HEADERS": "50",
+        "TIMEOUT_KEEP_ALIVE": "9",
+        "LIMIT_CONCURRENCY": "64",
+        "BACKLOG": "256",
+    }.items():
+        monkeypatch.setenv(f"SCHOONER_SERVE_{name}", value)
+    module = write_module(ENV_RECORDING_APP)
+    invoke("serve", module)
+    [config] = served
+    assert config.limits == ServerLimits(header_timeout=4.0, max_header_size=4096, max_headers=50)
+    assert (config.timeout_keep_alive, config.backlog, config.limit_concurrency) == (9, 256, 64)
+
+
+@pytest.mark.parametrize(
+    "option", ["--header-timeout=0", "--max-header-size=100", "--max-headers=0", "--backlog=0"]
+)
+def test_serve_refuses_unusable_limits(
+    write_module: WriteModule, served: list[ServeConfig], option: str
+) -> None:
+    """A zero timeout, a header size under 1 KiB or a zero count is a usage error."""
+    module = write_module(ENV_RECORDING_APP)
+    result = invoke("serve", module, option)
+    assert result.exit_code == 2
+    assert served == []
+
+
 def test_serve_workers_from_web_concurrency_and_factory(
-    write_module: WriteModule, uvicorn_calls: list[Any], monkeypatch: pytest.MonkeyPatch
+    write_module: WriteModule, served: list[ServeConfig], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """WEB_CONCURRENCY sets the worker count; a factory is passed with factory=True."""
     monkeypatch.setenv("WEB_CONCURRENCY", "4")
     module = write_module(FACTORY_APP)
     invoke("serve", f"{module}:create_app()")
-    (args, kwargs) = uvicorn_calls[0]
-    assert args == (f"{module}:create_app",)
-    assert kwargs["workers"] == 4
-    assert kwargs["factory"] is True
+    [config] = served
+    assert config.app == f"{module}:create_app"
+    assert config.workers == 4
+    assert config.factory is True
 
 
-def test_serve_refuses_zero_workers(write_module: WriteModule, uvicorn_calls: list[Any]) -> None:
+def test_serve_refuses_zero_workers(write_module: WriteModule, served: list[ServeConfig]) -> None:
     """--workers must be at least 1."""
     module = write_module(ENV_RECORDING_APP)
     result = invoke("serve", module, "--workers", "0")
     assert result.exit_code == 2
-    assert uvicorn_calls == []
+    assert served == []
 
 
 def test_module_entry_point() -> None:

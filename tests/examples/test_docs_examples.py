@@ -852,7 +852,8 @@ def test_debug_error_page() -> None:
     """In debug mode the 500 carries the traceback: HTML for browsers, JSON otherwise."""
     app = app_of("errors_basic")
     app.debug = True
-    with TestClient(app, raise_server_exceptions=False) as client:
+    local = ("127.0.0.1", 50000)  # the page is only shown to clients on this machine
+    with TestClient(app, raise_server_exceptions=False, client=local) as client:
         api = client.get("/crash")
         assert api.status_code == 500
         assert api.json()["detail"] == "RuntimeError: the mainsail tore"

@@ -154,9 +154,12 @@ def test_failing_500_handler_falls_back() -> None:
     assert response.json()["title"] == "Internal Server Error"
 
 
+LOCAL = ("127.0.0.1", 50000)
+
+
 def test_debug_page_html_for_browsers() -> None:
-    """In debug mode, browsers get an HTML traceback (escaped)."""
-    with TestClient(make_app(debug=True), raise_server_exceptions=False) as client:
+    """In debug mode, browsers on this machine get an HTML traceback (escaped)."""
+    with TestClient(make_app(debug=True), raise_server_exceptions=False, client=LOCAL) as client:
         response = client.get("/crash?x=<b>", headers={"accept": "text/html"})
     assert response.status_code == 500
     assert response.headers["content-type"].startswith("text/html")
@@ -166,13 +169,95 @@ def test_debug_page_html_for_browsers() -> None:
 
 
 def test_debug_json_for_api_clients() -> None:
-    """In debug mode, API clients get the traceback as JSON."""
-    with TestClient(make_app(debug=True), raise_server_exceptions=False) as client:
+    """In debug mode, API clients on this machine get the traceback as JSON."""
+    with TestClient(make_app(debug=True), raise_server_exceptions=False, client=LOCAL) as client:
         response = client.get("/crash", headers={"accept": "application/json"})
     body = response.json()
     assert response.headers["content-type"] == "application/problem+json"
     assert body["exception"] == "ZeroDivisionError"
     assert body["traceback"][-1]["function"] == "crash"
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "127.9.8.7", "::1", "[::1]", "::ffff:127.0.0.1", "0:0:0:0:0:0:0:1"]
+)
+def test_debug_page_is_shown_to_loopback_clients(host: str) -> None:
+    """Every loopback address, IPv4 or IPv6 (mapped or not), gets the debug page."""
+    app = make_app(debug=True)
+    with TestClient(app, raise_server_exceptions=False, client=(host, 1234)) as client:
+        response = client.get("/crash", headers={"accept": "text/html"})
+    assert response.status_code == 500
+    assert "ZeroDivisionError: secret internals" in response.text
+
+
+@pytest.mark.parametrize(
+    "host", ["10.0.0.5", "192.0.2.7", "2001:db8::1", "::ffff:10.0.0.5", "localhost", "testclient"]
+)
+def test_debug_page_is_not_shown_to_other_clients(
+    host: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Any other peer gets the plain 500 problem response, and the log says why."""
+    app = make_app(debug=True)
+    with (
+        caplog.at_level(logging.WARNING, logger="schooner.error"),
+        TestClient(app, raise_server_exceptions=False, client=(host, 1234)) as client,
+    ):
+        html = client.get("/crash", headers={"accept": "text/html"})
+        api = client.get("/crash", headers={"accept": "application/json"})
+    for response in (html, api):
+        assert response.status_code == 500
+        assert response.headers["content-type"] == "application/problem+json"
+        assert response.json()["title"] == "Internal Server Error"
+        assert "secret internals" not in response.text
+        assert "traceback" not in response.json()
+    refusals = [r.getMessage() for r in caplog.records if "Not showing the debug page" in r.message]
+    assert len(refusals) == 2
+    assert host in refusals[0]
+    assert "loopback" in refusals[0]
+
+
+def test_debug_page_is_not_shown_without_a_client_address() -> None:
+    """A request whose client address is unknown (scope["client"] is None) gets the plain 500."""
+    import asyncio
+
+    app = make_app(debug=True)
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/crash",
+        "raw_path": b"/crash",
+        "query_string": b"",
+        "headers": [(b"host", b"testserver"), (b"accept", b"text/html")],
+        "client": None,
+        "server": ("testserver", 80),
+        "scheme": "http",
+        "http_version": "1.1",
+        "root_path": "",
+    }
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    with pytest.raises(ZeroDivisionError):
+        asyncio.run(app(scope, receive, send))
+    assert sent[0]["status"] == 500
+    assert b"secret internals" not in sent[1]["body"]  # type: ignore[operator]
+
+
+def test_debug_page_for_non_loopback_falls_back_to_the_500_handler() -> None:
+    """With debug on, a remote client gets the app's own 500 handler, as in production."""
+
+    def custom(request: Request, exc: Exception) -> Response:
+        return JSONResponse({"sorry": True}, status_code=500)
+
+    app = make_app(debug=True, exception_handlers={500: custom})
+    with TestClient(app, raise_server_exceptions=False, client=("10.0.0.5", 1234)) as client:
+        response = client.get("/crash")
+    assert response.json() == {"sorry": True}
 
 
 def test_handlers_apply_wherever_a_route_raises() -> None:

@@ -15,8 +15,10 @@ from typing import Any
 import click
 
 from schooner.cli._discovery import LoadedApp, locate_app
+from schooner.cli._limits import ServerLimits
 from schooner.cli._static import static
 from schooner.exceptions import ImproperlyConfigured
+from schooner.middleware._debug import is_loopback
 
 _CACHE_KEY = "schooner.cli.apps"
 _FAILURE_KEY = "schooner.cli.failure"
@@ -123,7 +125,12 @@ _app_argument = click.argument("target", metavar="[APP]", required=False)
 
 @main.command()
 @_app_argument
-@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to bind.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Interface to bind. The default is reachable from this machine only.",
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
 @click.option("--reload/--no-reload", default=True, help="Restart when files change.")
 @click.pass_context
@@ -131,11 +138,14 @@ def run(ctx: click.Context, target: str | None, host: str, port: int, reload: bo
     """Start the development server: debug on, reloading on file changes.
 
     Sets SCHOONER_ENVIRONMENT=development and SCHOONER_DEBUG=true unless they are already set.
+    The debug page is only shown to requests from this machine (loopback addresses).
     """
     # Before the import: the app module reads the environment with Settings.load().
     os.environ.setdefault("SCHOONER_ENVIRONMENT", "development")
     os.environ.setdefault("SCHOONER_DEBUG", "true")
     loaded = load_app(ctx, target)
+    if loaded.app.debug and not (host == "localhost" or is_loopback(host)):
+        _warn_debug_exposed(host)
     import uvicorn
 
     options: dict[str, Any] = {"host": host, "port": port, "app_dir": loaded.app_dir}
@@ -144,6 +154,26 @@ def run(ctx: click.Context, target: str | None, host: str, port: int, reload: bo
     if reload:
         options.update(reload=True, reload_dirs=[loaded.app_dir])
     uvicorn.run(loaded.import_string, **options)
+
+
+def _warn_debug_exposed(host: str) -> None:
+    rule = "!" * 78
+    message = (
+        f"{rule}\n"
+        f"WARNING: debug mode is on and the server listens on {host}, which other machines\n"
+        "may reach. Debug mode runs development code paths; the debug page (tracebacks,\n"
+        "source lines) is only shown to requests from this machine, others get a plain 500.\n"
+        "Never expose `schooner run` to a network you do not trust: use `schooner serve`.\n"
+        f"{rule}"
+    )
+    click.secho(message, fg="red", bold=True, err=True)
+
+
+def _serve_env(name: str) -> str:
+    return f"SCHOONER_SERVE_{name}"
+
+
+_DEFAULT_LIMITS = ServerLimits()
 
 
 @main.command()
@@ -157,36 +187,111 @@ def run(ctx: click.Context, target: str | None, host: str, port: int, reload: bo
     show_default=True,
     type=click.IntRange(min=1),
     envvar="WEB_CONCURRENCY",
-    help="Worker processes.  [env: WEB_CONCURRENCY]",
+    show_envvar=True,
+    help="Worker processes.",
+)
+@click.option(
+    "--header-timeout",
+    default=_DEFAULT_LIMITS.header_timeout,
+    show_default=True,
+    type=click.FloatRange(min=0, min_open=True),
+    envvar=_serve_env("HEADER_TIMEOUT"),
+    show_envvar=True,
+    help="Seconds a client has to send a request's line and headers (408, then closed); "
+    "also closes connections that send nothing.",
+)
+@click.option(
+    "--max-header-size",
+    default=_DEFAULT_LIMITS.max_header_size,
+    show_default=True,
+    type=click.IntRange(min=1024),
+    envvar=_serve_env("MAX_HEADER_SIZE"),
+    show_envvar=True,
+    help="Bytes of request target and header fields together (414 or 431 past it).",
+)
+@click.option(
+    "--max-headers",
+    default=_DEFAULT_LIMITS.max_headers,
+    show_default=True,
+    type=click.IntRange(min=1),
+    envvar=_serve_env("MAX_HEADERS"),
+    show_envvar=True,
+    help="Header fields per request (431 past it).",
+)
+@click.option(
+    "--timeout-keep-alive",
+    default=5,
+    show_default=True,
+    type=click.IntRange(min=1),
+    envvar=_serve_env("TIMEOUT_KEEP_ALIVE"),
+    show_envvar=True,
+    help="Seconds an idle keep-alive connection is kept open.",
+)
+@click.option(
+    "--limit-concurrency",
+    default=None,
+    type=click.IntRange(min=1),
+    envvar=_serve_env("LIMIT_CONCURRENCY"),
+    show_envvar=True,
+    help="Open connections (or running requests) per worker at which new requests get "
+    "503. Default: no limit.",
+)
+@click.option(
+    "--backlog",
+    default=2048,
+    show_default=True,
+    type=click.IntRange(min=1),
+    envvar=_serve_env("BACKLOG"),
+    show_envvar=True,
+    help="Connections the OS queues before they are accepted.",
 )
 @click.pass_context
-def serve(ctx: click.Context, target: str | None, host: str, port: int, workers: int) -> None:
+def serve(
+    ctx: click.Context,
+    target: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    header_timeout: float,
+    max_header_size: int,
+    max_headers: int,
+    timeout_keep_alive: int,
+    limit_concurrency: int | None,
+    backlog: int,
+) -> None:
     """Start the production server (uvloop, httptools, no reload, no debug).
 
     Trusts X-Forwarded-* headers from 127.0.0.1 only (a reverse proxy on the same host).
-    A failed startup (for example unsafe production settings) stops it with a non-zero
-    exit code.
+    Request heads are limited in size, field count and time (see the options); request
+    bodies by the app's settings (max_body_size, max_upload_size, body_timeout). A failed
+    startup (for example unsafe production settings) stops it with a non-zero exit code.
     """
     loaded = load_app(ctx, target)
-    import uvicorn
+    from schooner.cli import _server
 
+    limits = ServerLimits(header_timeout, max_header_size, max_headers)
     options: dict[str, Any] = {}
     if loaded.factory:
         options["factory"] = True
-    uvicorn.run(
+    if loaded.app_dir not in sys.path:
+        sys.path.insert(0, loaded.app_dir)
+    config = _server.ServeConfig(
         loaded.import_string,
+        limits=limits,
         host=host,
         port=port,
         workers=workers,
         loop="uvloop",
-        http="httptools",
         lifespan="on",
         proxy_headers=True,
         forwarded_allow_ips="127.0.0.1",
         log_level="info",
-        app_dir=loaded.app_dir,
+        timeout_keep_alive=timeout_keep_alive,
+        limit_concurrency=limit_concurrency,
+        backlog=backlog,
         **options,
     )
+    _server.run(config)
 
 
 @main.command()

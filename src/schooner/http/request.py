@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
 from schooner.datastructures import URL, Headers, QueryParams, State
 from schooner.exceptions import BadRequest, HTTPException, PayloadTooLarge, SchoonerError
 from schooner.http._json import decode_json
 from schooner.http._sansio.query import DecodeError, parse_query_string
+from schooner.http._timeouts import receive_within, resume_within
 from schooner.http.cookies import parse_cookie_header
 from schooner.types import Message, Receive, Scope
 
@@ -36,7 +38,9 @@ class Request:
     Cheap to create: the query string, headers, cookies and body are parsed only when
     first asked for, and then cached. Reading the body enforces the size limits: a
     ``Content-Length`` over the limit is refused before anything is read, and a streamed
-    body is counted as it arrives, so memory never holds more than the limit.
+    body is counted as it arrives, so memory never holds more than the limit. It also
+    enforces the app's ``body_timeout`` (see :func:`read_body`): a client that stalls or
+    dribbles its body gets a 408.
 
     Args:
         scope: the ASGI HTTP scope.
@@ -170,6 +174,8 @@ class Request:
 
         Raises:
             PayloadTooLarge: the body is larger than the limit.
+            HTTPException: 408 when the client waits longer than ``body_timeout`` between
+                two chunks.
             ClientDisconnect: the client went away mid-body.
         """
         if self._body is not None:
@@ -185,7 +191,9 @@ class Request:
         self._stream_consumed = True
         received = 0
         while True:
-            message = await self._receive()
+            # A streamed body may be large (uploads): the timeout applies to each wait for
+            # the next chunk, not to the whole body.
+            message, _ = await receive_within(self.scope, self._receive, None)
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 received += len(chunk)
@@ -203,6 +211,7 @@ class Request:
 
         Raises:
             PayloadTooLarge: the body is larger than ``max_body_size``.
+            HTTPException: 408 when the body takes longer than ``body_timeout`` to arrive.
         """
         if self._body is None:
             if self._stream_consumed:
@@ -301,15 +310,32 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
     The same as joining :meth:`Request.stream`, without an async generator: most bodies
     arrive in one message, and this is on the hot path of every JSON request.
 
+    The whole body must arrive within the app's ``body_timeout`` (``Settings.body_timeout``,
+    30 s by default): a client that sends its headers and then stalls, or dribbles the body
+    a few bytes at a time, would otherwise hold a worker's connection for as long as it
+    likes.
+
     Raises:
         PayloadTooLarge: the declared or received length is over ``limit``.
+        HTTPException: 408 Request Timeout (with ``Connection: close``) when the body did not
+            arrive in time.
         ClientDisconnect: the client went away mid-body.
     """
     _check_length(scope, limit)
     chunks: list[bytes] = []
     received = 0
+    deadline: float | None = None  # set by the first wait: one deadline for the whole body
     while True:
-        message = await receive()
+        # `receive_within` inlined, as this is every JSON request's path: the message is
+        # usually there already, and then no timer is armed.
+        awaitable: Any = receive()
+        step: Any = awaitable if type(awaitable) is CoroutineType else awaitable.__await__()
+        try:
+            waiting_for = step.send(None)
+        except StopIteration as ready:
+            message: Message = ready.value
+        else:
+            message, deadline = await resume_within(scope, step, waiting_for, deadline)
         kind = message["type"]
         if kind == "http.request":
             chunk = message.get("body", b"")

@@ -1,11 +1,15 @@
 """The development error page: a traceback as HTML for browsers, as JSON for API clients.
 
-Only used when the app runs with ``debug`` on; production never shows internals.
+Only used when the app runs with ``debug`` on, and only shown to clients on this machine
+(a loopback address): a development server bound to a public interface must not hand its
+source code to whoever asks. Production never shows internals.
 """
 
 from __future__ import annotations
 
 import html
+import ipaddress
+import logging
 import traceback
 
 from schooner.http.response import HTMLResponse, JSONResponse, Response
@@ -29,6 +33,41 @@ pre {{ background: #f6f8fa; padding: 1rem; overflow-x: auto; border-radius: 6px;
 <pre>{full}</pre>
 </body></html>
 """
+
+
+logger = logging.getLogger("schooner.error")
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback IP address: 127.0.0.0/8, ``::1`` or ``::ffff:127.x``.
+
+    Host names (even ``localhost``) are not addresses and give ``False``.
+    """
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
+
+
+def debug_page_allowed(scope: Scope) -> bool:
+    """Whether the debug page may be shown for this request: only to a loopback client.
+
+    The client is ``scope["client"]``, as the server saw it (or as a trusted proxy
+    reported it). A refusal is logged, so a developer who expected the page learns why.
+    """
+    client = scope.get("client")
+    host = str(client[0]) if client else None
+    if host is not None and is_loopback(host):
+        return True
+    logger.warning(
+        "Not showing the debug page to %s: it is only shown to clients on this machine "
+        "(loopback addresses); sent the plain 500 response instead.",
+        host or "a client of unknown address",
+    )
+    return False
 
 
 def _wants_html(scope: Scope) -> bool:

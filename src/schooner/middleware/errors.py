@@ -26,7 +26,7 @@ from schooner.http._handlers import (
 )
 from schooner.http.request import Request
 from schooner.http.response import Response
-from schooner.middleware._debug import debug_response
+from schooner.middleware._debug import debug_page_allowed, debug_response
 from schooner.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
@@ -75,7 +75,8 @@ class ServerErrorMiddleware:
 
     Args:
         app: the whole middleware stack.
-        debug: show a traceback page (HTML for browsers, JSON for API clients).
+        debug: show a traceback page (HTML for browsers, JSON for API clients) to
+            clients on this machine (loopback addresses); others get the plain 500.
         handler: an optional handler registered for ``Exception`` or 500.
         errors: the app's exception handlers.
     """
@@ -132,7 +133,7 @@ class ServerErrorMiddleware:
     async def _error_response(
         self, scope: Scope, receive: Receive, exc: Exception, request_id: str
     ) -> Response:
-        if self.debug:
+        if self.debug and debug_page_allowed(scope):
             return debug_response(scope, exc, request_id)
         if self.handler is not None:
             try:

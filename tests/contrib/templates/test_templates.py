@@ -238,7 +238,7 @@ def test_template_error_shows_the_template_line_in_debug(folder: Path) -> None:
     async def broken() -> TemplateResponse:
         return TemplateResponse("broken.html", {"items": {}})
 
-    with TestClient(app, raise_server_exceptions=False) as client:
+    with TestClient(app, raise_server_exceptions=False, client=("127.0.0.1", 50000)) as client:
         page = client.get("/broken", headers={"accept": "text/html"})
     assert page.status_code == 500
     assert "broken.html:3" in page.text
