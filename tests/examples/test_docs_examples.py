@@ -991,3 +991,35 @@ def test_every_docs_example_is_tested() -> None:
     )
     mentioned = {path.stem for path in EXAMPLES.glob("*.py") if f"{path.stem}.py" in siblings}
     assert {path.stem for path in EXAMPLES.glob("*.py")} == TESTED | mentioned
+
+
+# -- routing: namespaces and metadata ---------------------------------------------------------
+
+
+@covers("routing_namespaces")
+def test_namespaced_names() -> None:
+    """Two routers share the short name 'index'; their namespaces tell them apart."""
+    app = app_of("routing_namespaces")
+    assert app.url_path_for("polls:index") == "/polls/"
+    assert app.url_path_for("blog:index") == "/blog/"
+    with TestClient(app, root_path="/harbour") as client:
+        assert client.get("/polls/7/").json() == {
+            "self": "/harbour/polls/7/",
+            "blog": "/harbour/blog/",
+        }
+
+
+@covers("routing_meta")
+def test_route_metadata_example() -> None:
+    """The router's limit and the route's own both apply; the hook is exempt from CSRF."""
+    from schooner.contrib.ratelimit import RateLimitRule
+
+    app = app_of("routing_meta")
+    search = next(r for r in app.route_table if r.name == "search")
+    assert [rule.limit for rule in search.find_all(RateLimitRule)] == ["100/minute", "5/second"]
+    with TestClient(app) as client:
+        hook = client.post("/hooks/payments", headers={"origin": "https://payments.example"})
+        refused = client.post("/api/search", headers={"origin": "https://evil.example"})
+        assert [client.post("/api/search").status_code for _ in range(6)][-1] == 429
+    assert hook.text == "ok"
+    assert refused.status_code == 403
