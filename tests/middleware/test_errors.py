@@ -330,3 +330,50 @@ def test_error_after_the_response_started_is_not_answered_twice() -> None:
 
     with TestClient(app, raise_server_exceptions=True) as client, pytest.raises(PaymentError):
         client.get("/stream")
+
+
+def test_a_client_that_leaves_mid_body_is_not_a_server_error(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """ClientDisconnect reaching the outer layer is logged at info, answered with nothing."""
+    import asyncio
+
+    from schooner import App, Request
+
+    app = App(openapi=None)
+
+    @app.post("/upload")
+    async def upload(request: Request) -> int:
+        return len(await request.body())
+
+    sent: list[dict[str, object]] = []
+    messages = iter(
+        [
+            {"type": "http.request", "body": b"part", "more_body": True},
+            {"type": "http.disconnect"},
+        ]
+    )
+
+    async def receive() -> dict[str, object]:
+        return next(messages)
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http",
+        "method": "POST",
+        "path": "/upload",
+        "raw_path": b"/upload",
+        "query_string": b"",
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), (b"content-length", b"100")],
+        "scheme": "http",
+        "client": ("127.0.0.1", 1),
+        "server": ("testserver", 80),
+    }
+    with caplog.at_level("INFO", logger="schooner.error"):
+        asyncio.run(app(scope, receive, send))  # type: ignore[arg-type]
+    assert sent == []
+    assert not [r for r in caplog.records if r.levelname == "ERROR"]
+    assert "left before sending the whole body" in caplog.text

@@ -24,7 +24,7 @@ from schooner.http._handlers import (
     call_handler,
     problem_response,
 )
-from schooner.http.request import Request
+from schooner.http.request import ClientDisconnect, Request
 from schooner.http.response import Response
 from schooner.middleware._debug import debug_page_allowed, debug_response
 from schooner.types import ASGIApp, Message, Receive, Scope, Send
@@ -109,6 +109,11 @@ class ServerErrorMiddleware:
 
         try:
             await self.app(scope, receive, tracking_send)
+        except ClientDisconnect:
+            # The client left mid-body: nobody is there to answer, and nothing went wrong
+            # on the server's side (not an error to log, not one for the server to see).
+            logger.info("The client left before sending the whole body: %s", scope.get("path"))
+            return
         except Exception as exc:
             if not started:
                 handled = self.errors.lookup(exc)

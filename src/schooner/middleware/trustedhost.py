@@ -99,10 +99,18 @@ class TrustedHostMiddleware:
         if scope["type"] not in ("http", "websocket") or self.allow_any:
             await self.app(scope, receive, send)
             return
-        values = [value for name, value in scope["headers"] if name == b"host"]
-        if len(values) == 1 and values[0] in self._known:
+        # A loop, not a list comprehension: this runs on every request, and the common case
+        # (one Host header, seen before) needs no list at all.
+        found: bytes | None = None
+        count = 0
+        for name, value in scope["headers"]:
+            if name == b"host":
+                found = value
+                count += 1
+        if count == 1 and found in self._known:
             await self.app(scope, receive, send)
             return
+        values = [value for name, value in scope["headers"] if name == b"host"]
         host = parse_host(values[0].decode("latin-1")) if len(values) == 1 else None
         if host is not None and self.is_allowed(host):
             if len(self._known) < _KNOWN_LIMIT:

@@ -172,6 +172,7 @@ class RouteTable:
     def __init__(self, *, trailing_slash: TrailingSlash = "redirect") -> None:
         self.trailing_slash: TrailingSlash = trailing_slash
         self._matcher = Matcher()
+        self._static = self._matcher.static  # read directly by resolve()
         self._routes: list[RouteInfo] = []
         self._names: dict[str, CompiledPath | str] = {}
         self._mount_targets: dict[str, Target] = {}
@@ -258,6 +259,12 @@ class RouteTable:
     def resolve(self, path: str, method: str) -> tuple[Target, dict[str, Any]]:
         """The target for a decoded ``path`` and a ``method`` (``"WEBSOCKET"`` for a
         handshake), with the path parameters under the serving route's names."""
+        # Static paths first, without a call: most requests of most apps end here.
+        static = self._static.get(path)
+        if static is not None:
+            target = static.targets.get(method)
+            if target is not None:
+                return target, {}
         found = self._matcher.match(path)
         if found is None:
             mount = self._matcher.match_mount(path)
