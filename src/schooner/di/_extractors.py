@@ -142,11 +142,18 @@ class ValueExtractor:
                 return value if type(value) is exact else convert(value, errors)
 
             return extract_path
+        # Text values with a plain-Python check (a bool, a length-bounded str) are checked
+        # here, without a call to convert(), when they pass; convert() writes any error.
+        fast = self.fast or _accept_none
         if self.location == "query":
 
             def extract_query(ctx: RequestContext, errors: list[FieldError]) -> Any:
                 value = ctx.query.get(wire, MISSING)
-                return value if type(value) is exact else convert(value, errors)
+                if type(value) is exact:
+                    return value
+                if value is not MISSING and (checked := fast(value)) is not _REFUSED:
+                    return checked
+                return convert(value, errors)
 
             return extract_query
         key = self.wire_name.lower().encode("latin-1")
@@ -155,7 +162,9 @@ class ValueExtractor:
             for name, found in ctx.scope["headers"]:
                 if name == key:
                     value = found.decode("latin-1")
-                    return value if type(value) is exact else convert(value, errors)
+                    if type(value) is exact or (checked := fast(value)) is _REFUSED:
+                        return value if type(value) is exact else convert(value, errors)
+                    return checked
             return convert(MISSING, errors)
 
         return extract_header
@@ -165,6 +174,13 @@ MISSING_DEFAULT: Any = object()
 """Sentinel used in place of ``inspect.Parameter.empty`` for speed and clarity."""
 
 _REFUSED: Any = object()
+
+
+def _accept_none(raw: str) -> Any:
+    """The check of a value that has no plain-Python one: msgspec converts it."""
+    return _REFUSED
+
+
 _BOOLS = {"true": True, "false": False, "1": True, "0": False}  # what msgspec accepts
 
 

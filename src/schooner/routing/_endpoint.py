@@ -135,7 +135,8 @@ def make_endpoint(
             except BaseException as exc:
                 await ctx.finish(exc)
                 raise
-        if ctx.needs_finish:  # most requests have nothing to finish
+        # Most requests have nothing to finish: needs_finish inlined (no property call).
+        if ctx.cleanups or ctx._request is not None:
             await ctx.finish(None)
 
     endpoint.__qualname__ = getattr(call, "__qualname__", "endpoint")
