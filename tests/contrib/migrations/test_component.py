@@ -43,8 +43,10 @@ def test_the_db_commands_come_with_the_component(sqlite_url: str) -> None:
 
 def test_migrations_need_a_database_first(sqlite_url: str) -> None:
     """Without a Database before it, the component says how to list them."""
-    with pytest.raises(ImproperlyConfigured, match=r"App\(components=\[Database\(...\), Migr"):
+    with pytest.raises(ImproperlyConfigured, match=r"move Database\(\) before Migrations\(\)"):
         App(components=[Migrations(), Database(sqlite_url)])
+    with pytest.raises(ImproperlyConfigured, match=r"add Database\(\) before Migrations\(\)"):
+        App(components=[Migrations()])
 
 
 def test_the_component_names_the_migrations_folder(

@@ -6,7 +6,7 @@
 
 The migrations battery builds on the database battery, never the other way round: the
 ``Database`` component knows nothing of Alembic, and this component finds the app's
-databases through :func:`schooner.contrib.orm.databases_of`.
+databases through :func:`schooner.contrib.orm.databases_of` when a command runs.
 """
 
 from __future__ import annotations
@@ -15,8 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from schooner.contrib.migrations._cli import db_commands
-from schooner.contrib.orm import databases_of
-from schooner.exceptions import ImproperlyConfigured
+from schooner.contrib.orm import Database
 
 if TYPE_CHECKING:
     from schooner.app import App
@@ -53,9 +52,5 @@ class Migrations:
         Raises:
             ImproperlyConfigured: no ``Database`` component was listed before this one.
         """
-        if not databases_of(app):
-            raise ImproperlyConfigured(
-                "Migrations() needs the app's databases: list a Database component before "
-                "it, as in App(components=[Database(...), Migrations()])."
-            )
+        app.require(Database, by=self)
         app.add_command(db_commands(app, directory=self.directory))
