@@ -31,15 +31,12 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import JSON, Engine, Table, create_engine, event, func, select, text
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator
 
 from schooner.contrib.migrations._errors import SeedError
-from schooner.contrib.orm import Database, Model
-from schooner.contrib.orm._config import sync_url
-from schooner.contrib.orm._types import python_type
+from schooner.contrib.orm import Database, Model, python_type_of
 from schooner.exceptions import MissingDependency
 
 __all__ = ["SeedResult", "load_fixtures", "read_records"]
@@ -124,8 +121,7 @@ def load_fixtures(database: Database, path: Path | str) -> SeedResult:
 
 
 def _engine(database: Database) -> Engine:
-    given = database.config.sync_url
-    url = make_url(given) if given else sync_url(database.url)
+    url = database.sync_url
     engine = create_engine(url, poolclass=NullPool)
     if url.get_backend_name() == "sqlite":
 
@@ -184,7 +180,7 @@ def _convert(mapper: Mapper[Any], name: str, value: Any, where: str) -> Any:
     column = mapper.columns.get(name)
     if column is None:
         raise SeedError(f"{where}: {mapper.class_.__name__} has no column {name!r}.")
-    kind = python_type(column.type)
+    kind = python_type_of(column.type)
     if value is None or kind is None or isinstance(column.type, JSON):
         return value
     try:

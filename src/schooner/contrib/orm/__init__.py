@@ -82,7 +82,7 @@ from schooner.contrib.orm._serialize import (
     schema_for,
 )
 from schooner.contrib.orm._session import TransactionMiddleware
-from schooner.contrib.orm._types import UTCDateTime, utcnow
+from schooner.contrib.orm._types import UTCDateTime, python_type_of, utcnow
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -115,6 +115,7 @@ __all__ = [
     "model_from",
     "paginate",
     "paginate_keyset",
+    "python_type_of",
     "reading",
     "schema_for",
     "utcnow",

@@ -254,6 +254,19 @@ class Database:
         return self._engine
 
     @property
+    def sync_url(self) -> URL:
+        """The URL synchronous code connects with: sync handlers, migrations, fixtures.
+
+        ``DatabaseConfig.sync_url`` when set, else :attr:`url` with the matching sync driver
+        (psycopg, PyMySQL, sqlite3).
+
+        Raises:
+            ImproperlyConfigured: no sync driver is known for the URL's driver.
+        """
+        given = self.config.sync_url
+        return make_url(given) if given else sync_url(self.url)
+
+    @property
     def sync_engine(self) -> Engine:
         """The sync engine for sync handlers, created on first use.
 
@@ -262,8 +275,7 @@ class Database:
         """
         with self._sync_lock:
             if self._sync_engine is None:
-                given = self.config.sync_url
-                target = make_url(given) if given else sync_url(self.url)
+                target = self.sync_url
                 engine = create_engine(target, **engine_options(self.config, target))
                 _prepare(engine, self.config)
                 self._sync_engine = engine

@@ -32,7 +32,7 @@ from sqlalchemy.sql import ColumnElement, operators
 from sqlalchemy.sql.elements import UnaryExpression
 
 from schooner.contrib.orm._serialize import ModelSchema
-from schooner.contrib.orm._types import out_of_bounds, python_type
+from schooner.contrib.orm._types import out_of_bounds, python_type_of
 from schooner.exceptions import BadRequest
 from schooner.http import Request
 
@@ -205,7 +205,7 @@ def _after(keys: Sequence[tuple[ColumnElement[Any], bool]], values: Sequence[Any
 
 
 def _python_type(column: ColumnElement[Any]) -> type[Any]:
-    return python_type(column.type) or object
+    return python_type_of(column.type) or object
 
 
 async def paginate_keyset(

@@ -21,7 +21,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-__all__ = ["UTCDateTime", "integer_bounds", "out_of_bounds", "python_type", "utcnow"]
+__all__ = ["UTCDateTime", "integer_bounds", "out_of_bounds", "python_type_of", "utcnow"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -137,7 +137,7 @@ def out_of_bounds(column_type: TypeEngine[Any], value: Any) -> bool:
     return bounds is not None and not bounds[0] <= value <= bounds[1]
 
 
-def python_type(column_type: TypeEngine[Any]) -> type[Any] | None:
+def python_type_of(column_type: TypeEngine[Any]) -> type[Any] | None:
     """The Python type of a column's values, or ``None`` when the type does not say.
 
     A ``TypeDecorator`` that does not declare one (``UTCDateTime``) answers ``object``;
