@@ -126,8 +126,7 @@ def create_app(database_url: str | None = None) -> App:
     config = DatabaseConfig.from_env()
     url = database_url or config.url or f"sqlite+aiosqlite:///{Path(__file__).parent / 'todo.db'}"
     # --8<-- [start:components]
-    migrations = Migrations(directory=Path(__file__).parent / "migrations")
-    app = App(settings=Settings.load(), components=[Database(url, config=config), migrations])
+    app = App(settings=Settings.load(), components=[Database(url, config=config), Migrations()])
     # --8<-- [end:components]
     app.include(router)
     return app
