@@ -1,9 +1,10 @@
-"""Listing with filters, ordering and pagination, without N+1 queries."""
+"""Listing with filters, ordering and pagination, without N+1 queries; bulk changes."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
+import msgspec
 from orm_models import Author, Book
 from sqlalchemy import desc, select
 from sqlalchemy.orm import joinedload
@@ -16,6 +17,8 @@ from schooner.contrib.orm import (
     DatabaseConfig,
     ModelSchema,
     Page,
+    bulk_update,
+    get_or_404,
     paginate,
     paginate_keyset,
 )
@@ -84,3 +87,23 @@ async def feed(
         limit=limit,
         cursor=cursor,
     )
+
+
+@app.get("/authors/{author_id:int}/books/{book_id:int}")
+async def book_of(author_id: int, book_id: int, session: AsyncSession) -> BookRow:
+    """A book under its own author only: any other pair of ids is a 404."""
+    book = await get_or_404(
+        session, Book, book_id, author_id=author_id, options=[joinedload(Book.author)]
+    )
+    return BookRow.from_model(book)
+
+
+class PageCount(msgspec.Struct):
+    id: int
+    pages: int
+
+
+@app.patch("/books/pages")
+async def correct_page_counts(rows: list[PageCount], session: AsyncSession) -> dict[str, int]:
+    """Many books at once: one ``UPDATE books SET pages=? WHERE id=?`` run for every row."""
+    return {"updated": await bulk_update(session, Book, rows)}

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from schooner import App, Query, Request, Router, Settings
+from schooner.contrib.migrations import Migrations
 from schooner.contrib.orm import (
     AsyncSession,
     Database,
@@ -124,7 +125,9 @@ def create_app(database_url: str | None = None) -> App:
     """
     config = DatabaseConfig.from_env()
     url = database_url or config.url or f"sqlite+aiosqlite:///{Path(__file__).parent / 'todo.db'}"
-    app = App(settings=Settings.load(), components=[Database(url, config=config)])
+    # --8<-- [start:components]
+    app = App(settings=Settings.load(), components=[Database(url, config=config), Migrations()])
+    # --8<-- [end:components]
     app.include(router)
     return app
 

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import importlib
 import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -118,6 +120,15 @@ def test_queries_example(examples: dict[str, ModuleType], seeded: dict[str, int]
         years = [b["year"] for b in feed["items"]]
         rest = client.get(feed["links"]["next"]).json()
         years += [b["year"] for b in rest["items"]]
+        dune = client.get("/books?author=Herbert").json()["items"][0]
+        herbert, banks = seeded["Herbert"], seeded["Banks"]
+        assert client.get(f"/authors/{herbert}/books/{dune['id']}").json()["title"] == "Dune"
+        assert client.get(f"/authors/{banks}/books/{dune['id']}").status_code == 404
+        fixed = [{"id": dune["id"], "pages": 896}]
+        assert client.patch("/books/pages", json=fixed).json() == {"updated": 1}
+        assert (
+            client.patch("/books/pages", json=[{"id": dune["id"], "pages": 412}]).status_code == 200
+        )
     assert years == sorted(years, reverse=True)
     assert rest["next_cursor"] is None
 
@@ -238,6 +249,44 @@ def test_sessions_example(examples: dict[str, ModuleType], seeded: dict[str, int
         }
 
 
+def test_config_example(examples: dict[str, ModuleType], tmp_path: Path) -> None:
+    """DatabaseConfig built in code from the project's settings reaches the engine."""
+    module = examples["orm_config"]
+    url = f"sqlite+aiosqlite:///{tmp_path / 'shop.db'}"
+    app = module.create_app(module.ShopSettings.load(database_url=url, database_pool_size=3))
+    with TestClient(app) as client:
+        assert client.get("/pool").json() == {"backend": "sqlite", "pool_size": 3}
+
+
+def test_errors_example(examples: dict[str, ModuleType]) -> None:
+    """A duplicate email is refused by the database; the app's own handler answers it."""
+    with TestClient(app_of(examples, "orm_errors")) as client:
+        body = {"name": "Lin", "email": "lin@example.com"}
+        assert client.post("/signups", json=body).status_code == 201
+        again = client.post("/signups", json=body)
+    assert again.status_code == 409
+    assert again.json() == {
+        "title": "Already registered",
+        "status": 409,
+        "detail": "Log in instead.",
+    }
+
+
+def test_coverage_settings_are_read_by_coverage() -> None:
+    """The coverage settings the guide shows are what coverage itself reads."""
+    rcfile = EXAMPLES / "orm_coverage.toml"
+    shown = subprocess.run(
+        [sys.executable, "-m", "coverage", "debug", f"--rcfile={rcfile}", "config"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    lines = shown.splitlines()
+    at = next(i for i, line in enumerate(lines) if line.strip().startswith("concurrency:"))
+    assert lines[at].split()[-1] == "greenlet"
+    assert lines[at + 1].strip() == "thread"
+
+
 def test_testing_example(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     """The conftest and tests the guide shows pass in a project of their own."""
     monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
@@ -251,7 +300,7 @@ def test_testing_example(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPa
         "filterwarnings = error\n"
     )
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=3)
+    result.assert_outcomes(passed=4)
 
 
 pytest_plugins = ["pytester"]
@@ -260,8 +309,8 @@ pytest_plugins = ["pytester"]
 def test_every_orm_example_is_tested() -> None:
     """Every orm_* example is exercised above."""
     covered = {
-        "orm_filters", "orm_locking", "orm_models", "orm_multiple", "orm_queries", "orm_raw_sql",
-        "orm_read",
+        "orm_config", "orm_errors", "orm_filters", "orm_locking", "orm_models", "orm_multiple",
+        "orm_queries", "orm_raw_sql", "orm_read",
         "orm_serialization", "orm_sessions", "orm_testing_conftest", "orm_testing_test",
     }  # fmt: skip
     assert set(ORM_EXAMPLES) == covered

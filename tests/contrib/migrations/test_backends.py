@@ -11,6 +11,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, inspect
 
 from contrib.orm.models import Base, Port, Ship
 from schooner import App
+from schooner.contrib.migrations import Migrations
 from schooner.contrib.orm import NAMING_CONVENTION, Database
 
 from .conftest import db_group
@@ -42,7 +43,7 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("generated")
     migrations = folder / "migrations"
     url = f"sqlite+aiosqlite:///{folder / 'generate.db'}"
-    models = App(components=[Database(url, metadata=Base.metadata)])
+    models = App(components=[Database(url, metadata=Base.metadata), Migrations()])
     invoke(models, migrations, "init")
     invoke(models, migrations, "makemigrations", "-m", "ports ships cargo")
     invoke(models, migrations, "migrate")
@@ -51,17 +52,17 @@ def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def apply_twice(url: str, folder: Path) -> None:
     """Generate, on SQLite, the harbours table and then its edit, into ``folder``."""
-    first = App(components=[Database(url, metadata=harbours(edited=False))])
+    first = App(components=[Database(url, metadata=harbours(edited=False)), Migrations()])
     invoke(first, folder, "init")
     invoke(first, folder, "makemigrations", "-m", "harbours")
     invoke(first, folder, "migrate")
-    edited = App(components=[Database(url, metadata=harbours(edited=True))])
+    edited = App(components=[Database(url, metadata=harbours(edited=True)), Migrations()])
     invoke(edited, folder, "makemigrations", "-m", "deeper harbours")
 
 
 def test_models_migration_applies_and_reverts(generated: Path, database_url: str) -> None:
     """The models' migration creates the same named schema on every backend, and reverts."""
-    app = App(components=[Database(database_url, metadata=Base.metadata)])
+    app = App(components=[Database(database_url, metadata=Base.metadata), Migrations()])
     assert "Applied" in invoke(app, generated, "migrate")
     assert "models and migrations agree" in invoke(app, generated, "check")
 
@@ -96,7 +97,7 @@ def test_an_alteration_from_sqlite_applies_everywhere(
     folder = tmp_path_factory.mktemp("alter") / "migrations"
     apply_twice(f"sqlite+aiosqlite:///{folder.parent / 'generate.db'}", folder)
 
-    app = App(components=[Database(database_url, metadata=harbours(edited=True))])
+    app = App(components=[Database(database_url, metadata=harbours(edited=True)), Migrations()])
     output = invoke(app, folder, "migrate")
     assert output.count("Applied") == 2
     assert "agree" in invoke(app, folder, "check")

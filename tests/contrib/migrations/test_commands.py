@@ -13,7 +13,7 @@ from sqlalchemy import Column, Integer, MetaData, String, Table, inspect
 
 from schooner import App
 from schooner.cli import main
-from schooner.contrib.migrations import MigrationError, migrate
+from schooner.contrib.migrations import MigrationError, Migrations, migrate
 from schooner.contrib.orm import NAMING_CONVENTION, Database, UTCDateTime, utcnow
 
 from .conftest import DbRunner
@@ -34,7 +34,7 @@ def ships(*, tonnage: bool = False, name_length: int = 50) -> MetaData:
 
 def make_app(url: str, metadata: MetaData) -> App:
     """An app whose default database holds ``metadata``."""
-    return App(components=[Database(url, metadata=metadata)])
+    return App(components=[Database(url, metadata=metadata), Migrations()])
 
 
 def tables(url: str) -> set[str]:
@@ -184,6 +184,7 @@ def test_each_database_has_its_own_versions(
         components=[
             Database(sqlite_url, metadata=ships()),
             Database(other_url, name="analytics", metadata=analytics),
+            Migrations(),
         ]
     )
     assert [c.name for c in app.commands] == ["db"]
@@ -227,11 +228,12 @@ def test_the_db_group_through_the_schooner_command(project: Path, sqlite_url: st
             f"""
             from sqlalchemy import Column, Integer, MetaData, Table
             from schooner import App
+            from schooner.contrib.migrations import Migrations
             from schooner.contrib.orm import Database
 
             metadata = MetaData()
             Table("docks", metadata, Column("id", Integer, primary_key=True))
-            app = App(components=[Database({sqlite_url!r}, metadata=metadata)])
+            app = App(components=[Database({sqlite_url!r}, metadata=metadata), Migrations()])
             """
         )
     )
@@ -248,8 +250,9 @@ def test_importing_the_battery_does_not_import_alembic() -> None:
     code = (
         "import sys\n"
         "from schooner import App\n"
+        "from schooner.contrib.migrations import Migrations\n"
         "from schooner.contrib.orm import Database\n"
-        "App(components=[Database('sqlite+aiosqlite://')]).build()\n"
+        "App(components=[Database('sqlite+aiosqlite://'), Migrations()]).build()\n"
         "print('alembic' in sys.modules)\n"
     )
     output = subprocess.run(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from schooner import App
+from schooner.contrib.migrations import Migrations
 from schooner.contrib.orm import Database
 
 from .conftest import DbRunner
@@ -51,7 +52,7 @@ def test_client_argv(
     run_db: DbRunner, execs: list[Any], url: str, argv: list[str], env: dict[str, str]
 ) -> None:
     """The client gets host, port, user and database; the password only in its environment."""
-    run_db(App(components=[Database(url)]), "shell")
+    run_db(App(components=[Database(url), Migrations()]), "shell")
     ((program, called, environment),) = execs
     assert program == argv[0]
     assert called == argv
@@ -67,6 +68,7 @@ def test_named_database(run_db: DbRunner, execs: list[Any]) -> None:
         components=[
             Database("sqlite+aiosqlite:////srv/main.db"),
             Database("sqlite+aiosqlite:////srv/analytics.db", name="analytics"),
+            Migrations(),
         ]
     )
     run_db(app, "shell", "--database", "analytics")
@@ -76,6 +78,8 @@ def test_named_database(run_db: DbRunner, execs: list[Any]) -> None:
 def test_missing_client(run_db: DbRunner, monkeypatch: pytest.MonkeyPatch) -> None:
     """A client that is not installed is a clear error, not a traceback."""
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    result = run_db(App(components=[Database("postgresql://db/shop")]), "shell", ok=False)
+    result = run_db(
+        App(components=[Database("postgresql://db/shop"), Migrations()]), "shell", ok=False
+    )
     assert result.exit_code == 1
     assert "`psql`, the client for this database, is not installed" in result.output

@@ -111,7 +111,12 @@ def test_filters_are_documented(sqlite_db: TestDatabase, make_app: AppFactory) -
         "order_by",
     }
     assert params["tonnage__ge"]["description"] == "Minimum tonnage."
-    assert params["tonnage__ge"]["schema"] == {"type": "integer", "minimum": 0}
+    # The Query(ge=0) the class declares, closed by the column's 32-bit range.
+    assert params["tonnage__ge"]["schema"] == {
+        "type": "integer",
+        "minimum": 0,
+        "maximum": 2**31 - 1,
+    }
     assert "name, tonnage" in params["order_by"]["description"]
 
 
@@ -136,3 +141,46 @@ def test_declaration_mistakes_fail_at_import() -> None:
 
         class Bad4(FilterSet):
             pass
+
+
+def test_integer_filters_take_their_columns_range(
+    test_db: TestDatabase, make_app: AppFactory
+) -> None:
+    """A value beyond the column's range is a 422 naming the filter, never a database error."""
+    with TestClient(ships_app(make_app, test_db)) as client:
+        for query in ("tonnage__lt=2147483648", "tonnage__ge=9223372036854775808"):
+            response = client.get(f"/ships?{query}")
+            assert response.status_code == 422, response.text
+            (error,) = response.json()["errors"]
+            assert error["loc"] == ["query", query.split("=")[0]]
+        assert names(client, "?tonnage__lt=2147483647") == [
+            "100%_real",
+            "Bluenose",
+            "Cutty Sark",
+            "Endeavour",
+        ]
+
+
+def test_bounds_reach_inside_lists() -> None:
+    """``__in`` filters bound each value; the OpenAPI schema shows the bounds on the items."""
+
+    class ByPort(FilterSet, model=Ship):
+        port_id__in: list[int] | None = None
+
+    from schooner import App
+
+    app = App()
+
+    @app.get("/ships")
+    async def ships(filters: ByPort) -> int:
+        return len(filters.values["port_id__in"] or [])
+
+    with TestClient(app) as client:
+        assert client.get("/ships?port_id__in=1&port_id__in=2").json() == 2
+        assert client.get(f"/ships?port_id__in=1&port_id__in={2**63}").status_code == 422
+    (parameter,) = app.openapi_document()["paths"]["/ships"]["get"]["parameters"]
+    assert parameter["schema"]["items"] == {
+        "type": "integer",
+        "minimum": -(2**63),
+        "maximum": 2**63 - 1,
+    }

@@ -156,3 +156,41 @@ def test_cursor_round_trip_keeps_types() -> None:
         "prev",
         [moment, 3],
     )
+
+
+def test_a_cursor_beyond_the_key_columns_is_a_400(fleet_app: Any) -> None:
+    """A forged cursor holding an id no row can have is refused like any tampered cursor."""
+    with TestClient(fleet_app) as client:
+        response = client.get("/by-tonnage", params={"cursor": encode_cursor([7, 2**63], "next")})
+    assert response.status_code == 400
+    assert response.json()["detail"] == "The cursor is invalid; start again from the first page."
+
+
+def test_keyset_on_a_timestamp_column(test_db: Any, make_app: AppFactory) -> None:
+    """Cursors over a ``UTCDateTime`` key come back as datetimes the column accepts."""
+
+    async def fill(db: Database) -> None:
+        async with db.transaction() as session:
+            await bulk_insert(session, Ship, [{"name": f"ship-{i}"} for i in range(5)])
+
+    run(test_db, fill)
+    app, _ = make_app(test_db.url)
+
+    @app.get("/newest")
+    async def newest(
+        request: Request, session: AsyncSession, cursor: str | None = None
+    ) -> CursorPage[Any]:
+        order = [desc(Ship.created_at), desc(Ship.id)]
+        return await paginate_keyset(
+            session, select(Ship), request=request, order_by=order, limit=2, cursor=cursor
+        )
+
+    with TestClient(app) as client:
+        seen: list[str] = []
+        cursor = None
+        for _ in range(3):
+            page = client.get("/newest", params={"cursor": cursor} if cursor else {}).json()
+            seen += [ship["name"] for ship in page["items"]]
+            cursor = page["next_cursor"]
+    assert sorted(seen) == [f"ship-{i}" for i in range(5)]
+    assert cursor is None

@@ -5,6 +5,7 @@ import asyncio
 from typing import Any
 
 import msgspec
+import pytest
 from sqlalchemy import select
 
 from schooner.contrib.orm import (
@@ -43,6 +44,82 @@ def test_get_or_404(test_db: TestDatabase, make_app: AppFactory) -> None:
         missing = client.get(f"/ships/{ship_id + 1000}")
     assert missing.status_code == 404
     assert missing.json()["detail"] == f"No Ship with id {ship_id + 1000}."
+
+
+def filtered_app(url: str, make_app: AppFactory) -> Any:
+    """Ships looked up by id with extra conditions, as a Django view would."""
+    app, _ = make_app(url)
+
+    @app.post("/ships")
+    async def add(session: AsyncSession) -> list[int]:
+        ships = [Ship(name="Bluenose", tonnage=285), Ship(name="Hector", captain="Speirs")]
+        session.add_all(ships)
+        await session.flush()
+        return [ship.id for ship in ships]
+
+    @app.get("/captained/{ship_id:int}")
+    async def captained(ship_id: int, session: AsyncSession) -> Ship:
+        return await get_or_404(session, Ship, ship_id, Ship.captain.is_not(None))
+
+    @app.get("/by-name/{ship_id:int}")
+    async def named(ship_id: int, name: str, session: AsyncSession) -> Ship:
+        return await get_or_404(session, Ship, ship_id, name=name)
+
+    @app.get("/heavy/{ship_id:int}")
+    async def heavy(ship_id: int, session: AsyncSession) -> Ship:
+        return await get_or_404(
+            session, Ship, ship_id, Ship.tonnage > 100, name="Bluenose", detail="No heavy ship."
+        )
+
+    @app.post("/heavy/{ship_id:int}/lighten")
+    async def lighten(ship_id: int, session: AsyncSession) -> Ship:
+        ship = await get_for_update(session, Ship, ship_id, Ship.tonnage > 100)
+        ship.tonnage -= 100
+        return ship
+
+    @app.get("/port/{ship_id:int}")
+    async def in_port(ship_id: int, port_id: int, session: AsyncSession) -> Ship:
+        return await get_or_404(session, Ship, ship_id, port_id=port_id)
+
+    return app
+
+
+def test_get_or_404_with_filters(test_db: TestDatabase, make_app: AppFactory) -> None:
+    """Keyword filters and expressions narrow the lookup; a row that does not match is a 404."""
+    with TestClient(filtered_app(test_db.url, make_app)) as client:
+        bluenose, hector = client.post("/ships").json()
+        assert client.get(f"/captained/{hector}").json()["name"] == "Hector"
+        assert client.get(f"/captained/{bluenose}").status_code == 404
+        assert client.get(f"/by-name/{bluenose}?name=Bluenose").status_code == 200
+        assert client.get(f"/by-name/{bluenose}?name=Hector").status_code == 404
+        assert client.get(f"/heavy/{bluenose}").json()["tonnage"] == 285
+        missing = client.get(f"/heavy/{hector}")
+        assert (missing.status_code, missing.json()["detail"]) == (404, "No heavy ship.")
+        assert client.post(f"/heavy/{bluenose}/lighten").json()["tonnage"] == 185
+        assert client.post(f"/heavy/{hector}/lighten").status_code == 404
+
+
+def test_values_beyond_the_columns_are_a_404(test_db: TestDatabase, make_app: AppFactory) -> None:
+    """An id or a filter value no row can hold finds nothing, without asking the database."""
+    with TestClient(filtered_app(test_db.url, make_app)) as client:
+        bluenose, _ = client.post("/ships").json()
+        assert client.get(f"/captained/{2**63}").status_code == 404
+        assert client.get(f"/port/{bluenose}?port_id={2**63}").status_code == 404
+        assert client.post(f"/heavy/{-(2**63) - 1}/lighten").status_code == 404
+
+
+async def test_filters_must_name_columns_and_conditions_must_be_sql(
+    sqlite_db: TestDatabase,
+) -> None:
+    """Mistakes in the call are programming errors that say what to write instead."""
+    db = Database(sqlite_db.url)
+    async with db.running(), db.transaction() as session:
+        with pytest.raises(TypeError, match="Ship has no column 'colour' to filter on"):
+            await get_or_404(session, Ship, 1, colour="red")
+        with pytest.raises(TypeError, match="pass a composite key as one tuple"):
+            await get_or_404(session, Ship, 1, 2)  # type: ignore[arg-type]
+        with pytest.raises(TypeError, match=r"a primary key of 1 column\(s\); got 2 value"):
+            await get_or_404(session, Ship, (1, 2))
 
 
 class CargoIn(msgspec.Struct):

@@ -8,7 +8,7 @@ from typing import Any
 import msgspec
 import pytest
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.exc import MultipleResultsFound, NoResultFound
+from sqlalchemy.exc import DataError, MultipleResultsFound, NoResultFound
 
 from schooner.contrib.orm import AsyncSession, Database, ReadQuery, schema_for
 from schooner.contrib.orm.testing import TestDatabase, rollback_isolation
@@ -199,3 +199,47 @@ def test_reading_holds_one_connection_for_several_queries(test_db: TestDatabase)
     assert after == 0
     assert [ship.name for ship in found] == ["Bluenose", "Mayflower"]
     assert tuples == [("50% off", 1)]
+
+
+SHIP_BY_ID = ReadQuery(select(Ship).where(Ship.id == bindparam("id")))
+SHIPS_BY_IDS = ReadQuery(select(Ship.name).where(Ship.id.in_(bindparam("ids", expanding=True))))
+
+
+def test_values_the_database_refuses_are_client_errors(
+    test_db: TestDatabase, make_app: AppFactory
+) -> None:
+    """Out-of-range ids are refused before the driver (404 or 422); a NUL in text is a 422."""
+    app, db = make_app(test_db.url)
+
+    @app.get("/ships/{ship_id:int}")
+    async def one(ship_id: int) -> Any:
+        return await SHIP_BY_ID.one_or_404(db, id=ship_id)
+
+    @app.get("/ships")
+    async def some(ids: list[int]) -> Any:
+        return await SHIPS_BY_IDS.all(db, ids=ids)
+
+    @app.get("/by-name")
+    async def by_name(name: str) -> Any:
+        return await SHIP_BY_NAME.first(db, name=name)
+
+    with TestClient(app) as client:
+        assert client.get(f"/ships/{2**63}").status_code == 404
+        assert client.get(f"/ships?ids=1&ids={2**63}").status_code == 422
+        assert client.get("/ships?ids=1").json() == []
+        nul = client.get("/by-name?name=a%00b")
+    if test_db.backend == "postgresql":  # text cannot hold NUL there; asyncpg refuses it
+        assert nul.status_code == 422
+        assert nul.headers["content-type"] == "application/problem+json"
+    else:
+        assert nul.status_code == 204  # no such ship: the handler returned None
+
+
+def test_out_of_range_parameters_raise_data_error(sqlite_db: TestDatabase) -> None:
+    """Outside a request the refusal is SQLAlchemy's ``DataError``, as from a session."""
+
+    async def scenario(db: Database) -> Any:
+        return await SHIP_BY_ID.first(db, id=-(2**63) - 1)
+
+    with pytest.raises(DataError, match="id is out of range"):
+        run(sqlite_db, scenario)

@@ -230,3 +230,24 @@ def test_unloaded_relationship_is_named_with_the_fix(
         assert client.get(f"/ports/{port_id}?eager=true").json()["ships"][0]["name"] == "Bluenose"
         with pytest.raises(SerializationError, match=r"selectinload\(Port.ships\)"):
             client.get(f"/ports/{port_id}?eager=false")
+
+
+def test_body_schemas_take_integer_columns_ranges(
+    sqlite_db: TestDatabase, make_app: AppFactory
+) -> None:
+    """A body field beyond its column's range is a 422 naming the field, before any SQL."""
+    app, _ = make_app(sqlite_db.url)
+
+    @app.post("/ships", status_code=201)
+    async def add(body: ShipCreate, session: AsyncSession) -> Ship:
+        return await create(session, Ship, body)
+
+    with TestClient(app) as client:
+        response = client.post("/ships", json={"name": "Huge", "tonnage": 2**31})
+        assert response.status_code == 422
+        (error,) = response.json()["errors"]
+        assert error["loc"][-1] == "tonnage"
+        assert "2147483647" in error["msg"]
+        assert client.post("/ships", json={"name": "Top", "tonnage": 2**31 - 1}).status_code == 201
+    tonnage = encode(ShipCreate)["properties"]["tonnage"]
+    assert (tonnage["minimum"], tonnage["maximum"]) == (-(2**31), 2**31 - 1)

@@ -111,7 +111,7 @@ USER_CONFTEST = """
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import String
+from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schooner import App
@@ -135,6 +135,10 @@ def create_app(url: str) -> App:
         session.add(note)
         await session.flush()
         return note
+
+    @app.get("/notes")
+    async def texts(session: AsyncSession) -> list[str]:
+        return list(await session.scalars(select(Note.text).order_by(Note.id)))
 
     return app
 
@@ -178,24 +182,144 @@ async def test_clean_left_nothing(orm_database_url):
     async with engine.connect() as connection:
         assert await connection.scalar(select(func.count()).select_from(Note)) == 0
     await engine.dispose()
+
+
+async def test_arranged_rows_are_what_the_app_sees(orm_session, async_client):
+    orm_session.add(Note(text="arranged"))
+    await orm_session.flush()
+    assert (await async_client.get("/notes")).json() == ["arranged"]
+    assert (await async_client.post("/notes?text=posted")).status_code == 201
+    texts = await orm_session.scalars(select(Note.text).order_by(Note.id))
+    assert list(texts) == ["arranged", "posted"]
+
+
+async def test_the_arranged_rows_were_rolled_back(async_client, orm_session):
+    assert (await async_client.get("/notes")).json() == []
+    assert await orm_session.scalar(select(func.count()).select_from(Note)) == 0
 """
 
 
-def test_fixtures_in_a_user_project(
-    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+def user_project(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, backend: str, conftest: str
 ) -> None:
-    """A project enables the plugin, builds its app on the test database, and stays isolated."""
-    monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    """Lay out a project using the plugin, its test database on ``backend``."""
+    from .conftest import SERVERS, _reachable, _unavailable
+
+    server = SERVERS[backend]
+    if server is None:
+        monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
+    elif not _reachable(server):
+        _unavailable(backend, "nothing listens")
+    else:
+        monkeypatch.setenv("TEST_DATABASE_URL", server)
     pytester.makeini(
         "[pytest]\nasyncio_mode = auto\nasyncio_default_fixture_loop_scope = function\n"
         "filterwarnings = error\n"
     )
-    pytester.makeconftest(USER_CONFTEST)
+    pytester.makeconftest(conftest)
+
+
+SYNC_CLIENT_TEST = """
+async def test_mixing(orm_session, client):
+    pass
+"""
+
+
+def test_fixtures_in_a_user_project(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
+    """A project builds its app on the test database, arranges rows the app sees, stays isolated.
+
+    On SQLite it also mixes ``orm_session`` with the sync client, which runs the app on
+    another event loop: a setup error names the fix.
+    """
+    user_project(pytester, monkeypatch, backend, USER_CONFTEST)
     pytester.makepyfile(test_notes=USER_TESTS)
+    if backend == "sqlite":
+        pytester.makepyfile(test_mixing=SYNC_CLIENT_TEST)
     result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
-    result.assert_outcomes(passed=5)
+    if backend == "sqlite":
+        result.assert_outcomes(passed=7, errors=1)
+        result.stdout.fnmatch_lines(["*use the async client (the async_client fixture*"])
+    else:
+        result.assert_outcomes(passed=7)
 
 
 def test_pytest_collects_no_helper_as_a_test() -> None:
     """``TestDatabase`` is marked as not a test class."""
     assert TestDatabase.__test__ is False
+
+
+MIGRATED_CONFTEST = """
+import pytest
+from sqlalchemy import String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from schooner import App
+from schooner.contrib.orm import AsyncSession, Database, IntPK, Model
+
+pytest_plugins = ["schooner.contrib.orm.testing"]
+
+
+class Note(IntPK, Model):
+    __tablename__ = "notes"
+    text: Mapped[str] = mapped_column(String(100))
+
+
+@pytest.fixture(scope="session")
+def orm_metadata():
+    return []  # the migrations make the tables
+
+
+@pytest.fixture(scope="session")
+def migrated(orm_test_database):
+    async def migrate():  # what migrate(app) does, as far as this test can tell
+        db = Database(orm_test_database.url)
+        async with db.running(), db.engine.begin() as connection:
+            await connection.run_sync(Model.metadata.create_all)
+            await connection.execute(text("CREATE TABLE alembic_version (version_num VARCHAR(32))"))
+            await connection.execute(text("INSERT INTO alembic_version VALUES ('1bc136329753')"))
+
+    orm_test_database.run(migrate())
+    return orm_test_database.url
+
+
+@pytest.fixture
+def app(migrated, orm_clean):
+    app = App(components=[Database(orm_clean)])
+
+    @app.post("/notes", status_code=201)
+    async def add(text: str, session: AsyncSession) -> None:
+        session.add(Note(text=text))
+
+    @app.get("/notes/count")
+    async def count(session: AsyncSession) -> int:
+        return len((await session.scalars(Note.__table__.select())).all())
+
+    @app.get("/revision")
+    async def revision(session: AsyncSession) -> str:
+        return str(await session.scalar(text("SELECT version_num FROM alembic_version")))
+
+    return app
+"""
+
+MIGRATED_TESTS = """
+def test_first(client):
+    assert client.post("/notes?text=committed").status_code == 201
+    assert client.get("/notes/count").json() == 1
+
+
+def test_second_starts_empty(client):
+    assert client.get("/notes/count").json() == 0
+    assert client.get("/revision").text == "1bc136329753"  # Alembic's table is kept
+"""
+
+
+def test_orm_clean_empties_a_migrated_schema(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, backend: str
+) -> None:
+    """With ``orm_metadata = []`` the tables come from migrations; rows still do not leak."""
+    user_project(pytester, monkeypatch, backend, MIGRATED_CONFTEST)
+    pytester.makepyfile(test_notes=MIGRATED_TESTS)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)

@@ -1,6 +1,11 @@
 """Migrations for the database battery: Alembic behind ``schooner db``.
 
-Every app with a :class:`~schooner.contrib.orm.Database` gets the ``schooner db`` commands::
+Add :class:`Migrations` after the app's :class:`~schooner.contrib.orm.Database` components
+and the app gets the ``schooner db`` commands::
+
+    app = App(components=[Database(config=DatabaseConfig.from_env()), Migrations()])
+
+::
 
     schooner db init                          # migrations/ with env.py and versions/
     schooner db makemigrations -m "add items" # a migration for what the models changed
@@ -25,12 +30,14 @@ from __future__ import annotations
 
 from schooner.contrib.migrations._api import migrate
 from schooner.contrib.migrations._cli import db_commands
+from schooner.contrib.migrations._component import Migrations
 from schooner.contrib.migrations._env import render_item, run_migrations
 from schooner.contrib.migrations._errors import MigrationError, SeedError
 from schooner.contrib.migrations._seed import SeedResult, load_fixtures
 
 __all__ = [
     "MigrationError",
+    "Migrations",
     "SeedError",
     "SeedResult",
     "db_commands",

@@ -24,13 +24,12 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import Script, ScriptDirectory
 from alembic.util import CommandError
 from sqlalchemy import Connection, MetaData, create_engine
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL
 from sqlalchemy.pool import NullPool
 
 from schooner.contrib.migrations._env import CONNECTION, HOOKS, METADATA
 from schooner.contrib.migrations._errors import MigrationError
 from schooner.contrib.orm import Database
-from schooner.contrib.orm._config import sync_url
 from schooner.exceptions import ImproperlyConfigured
 
 __all__ = ["Migrations", "Revision"]
@@ -88,8 +87,7 @@ class Migrations:
     @property
     def url(self) -> URL:
         """The sync URL migrations connect with (``DatabaseConfig.sync_url`` if set)."""
-        given = self.database.config.sync_url
-        return make_url(given) if given else sync_url(self.database.url)
+        return self.database.sync_url
 
     @property
     def metadata(self) -> MetaData:

@@ -1,4 +1,4 @@
-"""The ``schooner db`` command group, contributed by the first ``Database`` of an app.
+"""The ``schooner db`` command group, contributed by the ``Migrations`` component.
 
 Alembic is imported when a command runs, not when the group is built, so an app with a
 database starts without it.
@@ -103,13 +103,19 @@ def _label(database: Database, databases: list[Database]) -> str:
     return f"[{database.alias}] " if len(databases) > 1 else ""
 
 
-def db_commands(app: App) -> click.Group:
-    """Build the ``db`` group for ``app``: migrations, fixtures and the database shell."""
+def db_commands(app: App, *, directory: str | Path = "migrations") -> click.Group:
+    """Build the ``db`` group for ``app``: migrations, fixtures and the database shell.
+
+    Args:
+        app: the app whose databases the commands work on.
+        directory: the migrations folder when neither ``--directory`` nor
+            ``SCHOONER_MIGRATIONS`` names one.
+    """
 
     @click.group("db")
     @click.option(
         "--directory",
-        default="migrations",
+        default=str(directory),
         show_default=True,
         envvar="SCHOONER_MIGRATIONS",
         type=click.Path(file_okay=False, path_type=Path),

@@ -10,14 +10,17 @@ A fixture file is a list of records::
 ``model`` is a model's class name or its table name. A record is matched to an existing row
 by its primary key (in ``fields``) or by the columns listed in ``key`` (a natural key): a
 match is updated, anything else inserted — so loading a file twice leaves the same rows.
-Records are loaded parents first; ``datetime``, ``date``, ``UUID`` and ``Decimal`` columns
-accept their ISO/text form.
+Records are loaded parents first. Values are converted to what each column holds, so a file
+writes them as JSON can: datetimes, dates and times in ISO 8601 (``"2025-06-01T12:00:00Z"``;
+a datetime must say its time zone), decimals and UUIDs as text, enums by value or name,
+and JSON columns take any JSON value as it is.
 """
 
 from __future__ import annotations
 
 import datetime
 import decimal
+import enum
 import importlib
 import json
 import uuid
@@ -27,19 +30,28 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from sqlalchemy import Engine, Table, create_engine, event, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import JSON, Engine, Table, create_engine, event, func, select, text
 from sqlalchemy.orm import Mapper, Session
 from sqlalchemy.pool import NullPool
+from sqlalchemy.types import TypeDecorator
 
 from schooner.contrib.migrations._errors import SeedError
-from schooner.contrib.orm import Database, Model
-from schooner.contrib.orm._config import sync_url
+from schooner.contrib.orm import Database, Model, python_type_of
 from schooner.exceptions import MissingDependency
 
 __all__ = ["SeedResult", "load_fixtures", "read_records"]
 
-_CONVERTED = (datetime.datetime, datetime.date, datetime.time, uuid.UUID, decimal.Decimal)
+# Types a JSON or YAML file cannot hold natively, and numbers written as text.
+_CONVERTED = (
+    datetime.datetime,
+    datetime.date,
+    datetime.time,
+    uuid.UUID,
+    decimal.Decimal,
+    int,
+    float,
+    bool,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +121,7 @@ def load_fixtures(database: Database, path: Path | str) -> SeedResult:
 
 
 def _engine(database: Database) -> Engine:
-    given = database.config.sync_url
-    url = make_url(given) if given else sync_url(database.url)
+    url = database.sync_url
     engine = create_engine(url, poolclass=NullPool)
     if url.get_backend_name() == "sqlite":
 
@@ -165,19 +176,44 @@ def _parse(database: Database, data: list[Any], path: Path) -> list[_Record]:
 
 
 def _convert(mapper: Mapper[Any], name: str, value: Any, where: str) -> Any:
+    """``value`` as the column ``name`` holds it (see the module documentation)."""
     column = mapper.columns.get(name)
     if column is None:
         raise SeedError(f"{where}: {mapper.class_.__name__} has no column {name!r}.")
-    try:
-        python_type = column.type.python_type
-    except NotImplementedError:
+    kind = python_type_of(column.type)
+    if value is None or kind is None or isinstance(column.type, JSON):
         return value
-    if isinstance(value, str) and python_type in _CONVERTED:
-        try:
-            return msgspec.convert(value, python_type, strict=False)
-        except msgspec.ValidationError as exc:
-            raise SeedError(f"{where}: {name}: {exc}") from None
+    try:
+        if isinstance(kind, type) and issubclass(kind, enum.Enum):
+            return _member(kind, value)
+        if kind in _CONVERTED and not isinstance(value, kind):
+            converted = msgspec.convert(value, kind, strict=False)
+            if kind is datetime.datetime and converted.tzinfo is None and _aware(column.type):
+                raise ValueError("a datetime needs its time zone, e.g. 2025-06-01T12:00:00Z")
+            return converted
+    except (msgspec.ValidationError, ValueError) as exc:
+        raise SeedError(f"{where}: {name}: {exc}") from None
     return value
+
+
+def _aware(column_type: Any) -> bool:
+    """Whether a datetime column holds instants (``UTCDateTime``, ``DateTime(timezone=True)``)."""
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    return bool(getattr(column_type, "timezone", False))
+
+
+def _member(kind: type[enum.Enum], value: Any) -> enum.Enum:
+    """The member of ``kind`` whose value, or else name, ``value`` is."""
+    if isinstance(value, kind):
+        return value
+    try:
+        return kind(value)
+    except ValueError:
+        if isinstance(value, str) and value in kind.__members__:
+            return kind.__members__[value]
+    choices = ", ".join(repr(member.value) for member in kind)
+    raise ValueError(f"{value!r} is not one of {choices}")
 
 
 def _load(session: Session, records: list[_Record]) -> SeedResult:

@@ -19,7 +19,7 @@ Turn it on by adding a :class:`Database` to the app's components; it is configur
 
 * **Sessions.** A parameter annotated ``AsyncSession`` (``Session`` in a ``def`` handler)
   gets one session per request. It is committed after the handler returns and *before* the
-  response starts — a failed commit becomes a ``409``/``500`` answer, never a silent loss —
+  response starts — a failed commit becomes an error answer, never a silent loss —
   rolled back when the handler raises (``HTTPException`` too), and always closed.
 * **Models.** :class:`Model` with typed ``Mapped[]`` columns, deterministic constraint names,
   and mixins :class:`IntPK`, :class:`UUIDPK`, :class:`Timestamps`, :class:`Versioned`.
@@ -31,7 +31,12 @@ Turn it on by adding a :class:`Database` to the app's components; it is configur
   :func:`get_or_404`, :func:`get_for_update`, :func:`paginate`,
   :func:`paginate_keyset`, :func:`bulk_insert`, :func:`bulk_update`; everything else is plain
   SQLAlchemy.
+* **Errors.** What the database refuses because of a client's values is answered ``409``
+  (a conflict with stored data) or ``422`` (a value it cannot store), never ``500``, on
+  every backend; integer values beyond a column's range are refused before they reach it.
 * **Tests.** :mod:`schooner.contrib.orm.testing` has pytest fixtures for your project.
+* **Migrations** are a battery of their own, built on this one:
+  :mod:`schooner.contrib.migrations` (``schooner db``).
 
 Needs the ``orm`` extra: ``pip install 'schooner[orm]'``.
 """
@@ -77,7 +82,7 @@ from schooner.contrib.orm._serialize import (
     schema_for,
 )
 from schooner.contrib.orm._session import TransactionMiddleware
-from schooner.contrib.orm._types import UTCDateTime, utcnow
+from schooner.contrib.orm._types import UTCDateTime, python_type_of, utcnow
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -110,6 +115,7 @@ __all__ = [
     "model_from",
     "paginate",
     "paginate_keyset",
+    "python_type_of",
     "reading",
     "schema_for",
     "utcnow",

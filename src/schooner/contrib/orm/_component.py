@@ -14,10 +14,15 @@ sync handler). Another database is named and injected explicitly::
 
     analytics = Database(url, name="analytics")
     AnalyticsSession = Annotated[AsyncSession, Inject(analytics.session)]
+
+The first database of an app also registers the exception handlers that answer what the
+database refused because of a client's values (``409``/``422``, see ``_errors``), and other
+batteries find the app's databases with :func:`databases_of`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import threading
 from collections.abc import AsyncIterator
@@ -26,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import msgspec
 from sqlalchemy import Engine, MetaData, create_engine, event
 from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import (
     AsyncConnection,
     AsyncEngine,
@@ -34,6 +40,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from schooner.concurrency import run_sync
 from schooner.contrib.orm._config import (
@@ -44,12 +51,9 @@ from schooner.contrib.orm._config import (
     ping_idle_connections,
     sync_url,
 )
+from schooner.contrib.orm._errors import normalise_errors, refusal_handler
 from schooner.contrib.orm._models import Model
-from schooner.contrib.orm._session import (
-    TransactionMiddleware,
-    async_session_provider,
-    sync_session_provider,
-)
+from schooner.contrib.orm._session import TransactionMiddleware, session_provider
 from schooner.exceptions import ImproperlyConfigured
 from schooner.middleware import Middleware
 
@@ -110,12 +114,17 @@ class Database:
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._sync_sessions: sessionmaker[Session] | None = None
         # Test isolation (see testing.rollback_isolation): every session joins one
-        # transaction on one connection, rolled back when the app shuts down.
+        # transaction on one connection, rolled back when its last holder lets it go (the
+        # app at shutdown, the test's orm_session fixture).
         self._rollback_isolation = False
         self._pinned: AsyncConnection | None = None
+        self._pinned_loop: asyncio.AbstractEventLoop | None = None
+        self._pinned_holders = 0
+        self._started_pinned = False
+        self._running = False
         label = f"Database({name!r})"
-        self.session = async_session_provider(self._new_session, label=label)
-        self.sync_session = sync_session_provider(self._new_sync_session, label=label)
+        self.session = session_provider(self._new_session, name=f"{label}.session")
+        self.sync_session = session_provider(self._new_sync_session, name=f"{label}.sync_session")
 
     def __repr__(self) -> str:
         return f"Database({self.url.render_as_string(hide_password=True)!r}, name={self.alias!r})"
@@ -123,22 +132,17 @@ class Database:
     # -- component ------------------------------------------------------------------------
 
     def setup(self, app: App) -> None:
-        """Install the transaction middleware and ``schooner db`` (once per app), providers
-        and lifespan."""
+        """Install the transaction middleware and the exception handlers (once per app),
+        providers and lifespan."""
         others = [db for db in app.components if isinstance(db, Database) and db is not self]
         if not others:
-            # Imported here: the migrations battery builds on this one (Alembic itself is
-            # imported only when a `schooner db` command runs).
-            from schooner.contrib.migrations import db_commands
-
-            app.add_command(db_commands(app))
             app.add_middleware(
                 Middleware(
                     TransactionMiddleware,
                     name="orm.transactions",
-                    conflict_status=self.config.conflict_status,
                 )
             )
+            self._add_exception_handlers(app)
         if any(db.alias == self.alias for db in others):
             raise ImproperlyConfigured(f"Two databases are named {self.alias!r}.")
         if self.alias == "default":
@@ -147,14 +151,59 @@ class Database:
         app.on_startup(self.startup)
         app.add_lifespan(self._lifespan)
 
+    def _add_exception_handlers(self, app: App) -> None:
+        """Answer what the database refused because of the client's values (see _errors).
+
+        Registered like any handler, so one the user registers afterwards replaces it.
+        """
+        conflict_status = self.config.conflict_status
+        app.add_exception_handler(DataError, refusal_handler(conflict_status or 409))
+        if conflict_status is not None:
+            conflicts = refusal_handler(conflict_status)
+            app.add_exception_handler(IntegrityError, conflicts)
+            app.add_exception_handler(StaleDataError, conflicts)
+
     async def startup(self) -> None:
         """Create the engine (startup hook); in test isolation, open the shared transaction."""
-        engine = self.engine
-        if self._rollback_isolation and self._pinned is None:
-            connection = await engine.connect()
+        _ = self.engine  # created now, at startup, rather than by the first request
+        if self._rollback_isolation and not self._started_pinned:
+            await self._hold_pinned()
+            self._started_pinned = True
+        self._running = True
+
+    async def _hold_pinned(self) -> AsyncConnection:
+        """The test transaction's connection, opened by its first holder (test isolation).
+
+        Raises:
+            ImproperlyConfigured: it was opened on another event loop (a sync TestClient
+                runs the app on a loop of its own), where it cannot be used.
+        """
+        loop = asyncio.get_running_loop()
+        if self._pinned is None:
+            connection = await self.engine.connect()
             await connection.begin()
-            self._pinned = connection
-            self._sessions = None
+            self._pinned, self._pinned_loop, self._sessions = connection, loop, None
+        elif self._pinned_loop is not loop:
+            raise ImproperlyConfigured(
+                "The test transaction of rollback_isolation() is shared by the app and the "
+                "orm_session fixture, so both must run on one event loop: use the async "
+                "client (the async_client fixture, or AsyncTestClient) in tests that use "
+                "orm_session; the sync TestClient runs the app on a loop of its own."
+            )
+        self._pinned_holders += 1
+        return self._pinned
+
+    async def _release_pinned(self) -> None:
+        """Let go of the test transaction; the last holder rolls it back and closes it (and
+        the engines, unless the app is still running)."""
+        self._pinned_holders -= 1
+        if self._pinned_holders > 0 or self._pinned is None:
+            return
+        pinned, self._pinned, self._pinned_loop, self._sessions = self._pinned, None, None, None
+        await pinned.rollback()
+        await pinned.close()
+        if not self._running:
+            await self._dispose_engines()
 
     @contextlib.asynccontextmanager
     async def _lifespan(self, app: Any) -> AsyncIterator[None]:
@@ -173,11 +222,19 @@ class Database:
             await self.dispose()
 
     async def dispose(self) -> None:
-        """Close every pooled connection (shutdown); the next use creates a new engine."""
-        if self._pinned is not None:
-            pinned, self._pinned = self._pinned, None
-            await pinned.rollback()
-            await pinned.close()
+        """Close every pooled connection (shutdown); the next use creates a new engine.
+
+        In test isolation the transaction is rolled back first — or, while the test's
+        ``orm_session`` still works in it, when that session lets it go.
+        """
+        self._running = False
+        if self._started_pinned:
+            self._started_pinned = False
+            await self._release_pinned()
+        if self._pinned is None:  # else the test's session disposes of them when it is done
+            await self._dispose_engines()
+
+    async def _dispose_engines(self) -> None:
         if self._engine is not None:
             engine, self._engine = self._engine, None
             await engine.dispose()
@@ -193,11 +250,21 @@ class Database:
         """The async engine, created on first use (normally at startup)."""
         if self._engine is None:
             self._engine = create_async_engine(self.url, **engine_options(self.config, self.url))
-            if self.url.get_backend_name() == "sqlite":
-                _sqlite_like_a_server(self._engine.sync_engine)
-            if self.config.pool_pre_ping and self.config.pool_ping_idle > 0:
-                ping_idle_connections(self._engine.sync_engine, self.config.pool_ping_idle)
+            _prepare(self._engine.sync_engine, self.config)
         return self._engine
+
+    @property
+    def sync_url(self) -> URL:
+        """The URL synchronous code connects with: sync handlers, migrations, fixtures.
+
+        ``DatabaseConfig.sync_url`` when set, else :attr:`url` with the matching sync driver
+        (psycopg, PyMySQL, sqlite3).
+
+        Raises:
+            ImproperlyConfigured: no sync driver is known for the URL's driver.
+        """
+        given = self.config.sync_url
+        return make_url(given) if given else sync_url(self.url)
 
     @property
     def sync_engine(self) -> Engine:
@@ -208,13 +275,9 @@ class Database:
         """
         with self._sync_lock:
             if self._sync_engine is None:
-                given = self.config.sync_url
-                target = make_url(given) if given else sync_url(self.url)
+                target = self.sync_url
                 engine = create_engine(target, **engine_options(self.config, target))
-                if target.get_backend_name() == "sqlite":
-                    _sqlite_like_a_server(engine)
-                if self.config.pool_pre_ping and self.config.pool_ping_idle > 0:
-                    ping_idle_connections(engine, self.config.pool_ping_idle)
+                _prepare(engine, self.config)
                 self._sync_engine = engine
             return self._sync_engine
 
@@ -286,6 +349,15 @@ class Database:
                 f"Database {self.alias!r} has no metadata; pass metadata=YourBase.metadata."
             )
         return self.metadata
+
+
+def _prepare(engine: Engine, config: DatabaseConfig) -> None:
+    """Install the engine-level behaviour every engine of a component shares."""
+    if engine.url.get_backend_name() == "sqlite":
+        _sqlite_like_a_server(engine)
+    if config.pool_pre_ping and config.pool_ping_idle > 0:
+        ping_idle_connections(engine, config.pool_ping_idle)
+    normalise_errors(engine)
 
 
 def _sqlite_like_a_server(engine: Engine) -> None:

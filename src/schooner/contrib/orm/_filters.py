@@ -14,21 +14,26 @@
 
 Each attribute is a query parameter, converted and validated like any other (a bad value
 is a 422 naming it) and listed in the OpenAPI document; ``?order_by=-tonnage,name`` sorts by
-the allowed columns only.
+the allowed columns only. A filter on an integer column also takes the column's range as
+its bounds: ``?tonnage__ge=9223372036854775808`` is a 422, not a database error.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
+import types
 import typing
 from collections.abc import Callable, Sequence
-from typing import Annotated, Any, ClassVar, get_args, get_origin
+from typing import Annotated, Any, ClassVar, Union, get_args, get_origin
 
+import msgspec
 from sqlalchemy import Select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.sql.elements import ColumnElement
 
-from schooner.di.markers import Query
+from schooner.contrib.orm._types import integer_bounds
+from schooner.di.markers import Param, Query
 from schooner.exceptions import ImproperlyConfigured, ValidationError
 
 __all__ = ["FilterSet"]
@@ -81,7 +86,8 @@ class FilterSet:
         super().__init_subclass__(**kwargs)
         if model is None:
             raise ImproperlyConfigured(f"{cls.__name__} needs model=: class X(FilterSet, model=M).")
-        columns = set(sa_inspect(model).columns.keys())
+        table_columns = sa_inspect(model).columns
+        columns = set(table_columns.keys())
         cls.__model__ = model
         cls.__ordering__ = tuple(ordering)
         cls.__default_order__ = tuple(default_order)
@@ -108,6 +114,9 @@ class FilterSet:
                     f"{', '.join(_OPERATORS)}."
                 )
             filters[name] = (column, op)
+            bounds = integer_bounds(table_columns[column].type)
+            if bounds is not None:
+                annotation = _bounded(annotation, bounds)
             default = cls.__dict__.get(name, None)
             parameters.append(_query_parameter(name, annotation, default))
         if ordering:
@@ -201,3 +210,49 @@ def _query_parameter(name: str, annotation: Any, default: Any) -> inspect.Parame
     return inspect.Parameter(
         name, inspect.Parameter.KEYWORD_ONLY, default=default, annotation=annotation
     )
+
+
+def _bounded(annotation: Any, bounds: tuple[int, int]) -> Any:
+    """``annotation`` with ``bounds`` on every ``int`` it holds (``int | None``, ``list[int]``).
+
+    The bounds go on the ``int`` itself, not on the whole annotation, where msgspec would
+    refuse them (a list has no minimum). A ``Query(ge=...)`` of the user's is tightened
+    instead, since msgspec refuses two bounds on one side.
+    """
+    if annotation is int:
+        return Annotated[int, msgspec.Meta(ge=bounds[0], le=bounds[1])]
+    origin = get_origin(annotation)
+    args = get_args(annotation)
+    if origin is Annotated:
+        extras = annotation.__metadata__
+        if any(_sets_bounds(extra) for extra in extras):
+            return Annotated[args[0], *(_tightened(extra, bounds) for extra in extras)]
+        return Annotated[_bounded(args[0], bounds), *extras]
+    if origin in (Union, types.UnionType):
+        return Union[tuple(_bounded(arg, bounds) for arg in args)]  # noqa: UP007 - built from a tuple
+    if origin in (list, set, frozenset) and len(args) == 1:
+        return origin[_bounded(args[0], bounds)]
+    return annotation
+
+
+def _sets_bounds(extra: Any) -> bool:
+    return isinstance(extra, Param | msgspec.Meta) and any(
+        getattr(extra, name, None) is not None for name in ("ge", "gt", "le", "lt")
+    )
+
+
+def _tightened(extra: Any, bounds: tuple[int, int]) -> Any:
+    """A marker's numeric bounds, narrowed to the column's (a ``msgspec.Meta`` is kept)."""
+    if not isinstance(extra, Param) or not _sets_bounds(extra):
+        return extra
+    low, high = bounds
+    changes: dict[str, Any] = {}
+    if extra.gt is not None:
+        changes["gt"] = max(extra.gt, low - 1)
+    else:
+        changes["ge"] = low if extra.ge is None else max(extra.ge, low)
+    if extra.lt is not None:
+        changes["lt"] = min(extra.lt, high + 1)
+    else:
+        changes["le"] = high if extra.le is None else min(extra.le, high)
+    return dataclasses.replace(extra, **changes)

@@ -32,6 +32,7 @@ from sqlalchemy.sql import ColumnElement, operators
 from sqlalchemy.sql.elements import UnaryExpression
 
 from schooner.contrib.orm._serialize import ModelSchema
+from schooner.contrib.orm._types import out_of_bounds, python_type_of
 from schooner.exceptions import BadRequest
 from schooner.http import Request
 
@@ -204,10 +205,7 @@ def _after(keys: Sequence[tuple[ColumnElement[Any], bool]], values: Sequence[Any
 
 
 def _python_type(column: ColumnElement[Any]) -> type[Any]:
-    try:
-        return column.type.python_type
-    except NotImplementedError:
-        return object
+    return python_type_of(column.type) or object
 
 
 async def paginate_keyset(
@@ -242,6 +240,9 @@ async def paginate_keyset(
     query = statement
     if cursor is not None:
         direction, values = decode_cursor(cursor, [_python_type(c) for c, _ in keys])
+        if any(out_of_bounds(c.type, v) for (c, _), v in zip(keys, values, strict=True)):
+            # Made by no page of this listing: the database would refuse the value.
+            raise BadRequest("The cursor is invalid; start again from the first page.")
         if direction == "prev":
             flipped = [(c, not desc) for c, desc in keys]
             query = query.where(_after(flipped, values))

@@ -6,18 +6,27 @@ Relationships are loaded by the query that needs them, never lazily behind your 
 
 ``selectinload`` issues one extra ``SELECT … WHERE ship_id IN (…)`` for all the rows at
 once — no N+1 — and ``joinedload`` folds a many-to-one into the same query.
+
+Extra conditions narrow the lookup, as keyword filters (Django's
+``get_object_or_404(Question, pk=pk, is_published=True)``) or SQLAlchemy expressions::
+
+    question = await get_or_404(session, Question, pk, Question.pub_date <= now, is_published=True)
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
-from sqlalchemy import insert, update
+from sqlalchemy import Select, insert, select, update
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.interfaces import ORMOption
+from sqlalchemy.sql.elements import ColumnElement
 
 from schooner.contrib.orm._serialize import _present_fields
+from schooner.contrib.orm._types import out_of_bounds
 from schooner.exceptions import NotFound
 
 __all__ = ["bulk_insert", "bulk_update", "get_for_update", "get_or_404"]
@@ -30,23 +39,39 @@ async def get_or_404(
     model: type[M],
     pk: Any,
     /,
-    *,
+    *where: ColumnElement[bool],
     options: Sequence[ORMOption] = (),
     detail: str | None = None,
+    **filters: Any,
 ) -> M:
     """Return the row of ``model`` with primary key ``pk``, or raise ``NotFound`` (404).
+
+    The row must also match every condition given: SQLAlchemy expressions in ``where`` and
+    equality ``filters`` by attribute name. A row that exists but does not match is
+    missing too — a draft is a 404 to whoever may only see published questions::
+
+        await get_or_404(session, Question, pk, is_published=True)
+        await get_or_404(session, Question, pk, Question.pub_date <= now)
+
+    An integer key or filter value beyond its column's range is a 404 at once (no row can
+    hold it), instead of an error from the database.
 
     Args:
         session: the request's session.
         model: the mapped class.
         pk: the primary key value (a tuple for composite keys).
+        where: conditions the row must also meet.
         options: loader options, e.g. ``[selectinload(Ship.crew)]``.
         detail: the problem detail; defaults to "No <Model> with id <pk>."
+        filters: ``attribute=value`` conditions (a column named ``options``, ``detail`` or
+            ``where`` is filtered with an expression instead).
+
+    Raises:
+        NotFound: no such row.
+        TypeError: a filter names no column of ``model``, or a ``where`` item is not a
+            SQL expression.
     """
-    instance = await session.get(model, pk, options=options)
-    if instance is None:
-        raise NotFound(detail or f"No {model.__name__} with id {pk!r}.")
-    return instance
+    return await _get(session, model, pk, where, filters, options=options, detail=detail)
 
 
 async def get_for_update(
@@ -54,11 +79,12 @@ async def get_for_update(
     model: type[M],
     pk: Any,
     /,
-    *,
+    *where: ColumnElement[bool],
     nowait: bool = False,
     skip_locked: bool = False,
     options: Sequence[ORMOption] = (),
     detail: str | None = None,
+    **filters: Any,
 ) -> M:
     """Like :func:`get_or_404`, but lock the row until the request's transaction ends.
 
@@ -74,16 +100,87 @@ async def get_for_update(
     Args:
         nowait: fail at once (``OperationalError``) instead of waiting for the lock.
         skip_locked: treat a locked row as missing (work queues).
+        where, filters, options, detail: as for :func:`get_or_404`.
     """
     lock: dict[str, bool] | bool = (
         {"nowait": nowait, "skip_locked": skip_locked} if nowait or skip_locked else True
     )
-    instance = await session.get(
-        model, pk, options=options, with_for_update=lock, populate_existing=True
-    )
+    return await _get(session, model, pk, where, filters, options=options, detail=detail, lock=lock)
+
+
+async def _get(
+    session: AsyncSession,
+    model: type[M],
+    pk: Any,
+    where: Sequence[ColumnElement[bool]],
+    filters: Mapping[str, Any],
+    *,
+    options: Sequence[ORMOption],
+    detail: str | None,
+    lock: dict[str, bool] | bool | None = None,
+) -> M:
+    mapper: Mapper[Any] = sa_inspect(model)
+    identity = _identity(mapper, pk)
+    conditions = _equalities(mapper, filters)
+    bad = [c for c in where if not isinstance(c, ColumnElement)]
+    if bad:
+        raise TypeError(
+            f"get_or_404 takes SQL expressions after the key, such as {model.__name__}.x == 1, "
+            f"not {bad[0]!r}; pass a composite key as one tuple."
+        )
+    missing = NotFound(detail or f"No {model.__name__} with id {pk!r}.")
+    if any(out_of_bounds(column.type, value) for column, value in (*identity, *conditions)):
+        raise missing  # no row can hold the value: the database would only refuse it
+    instance: M | None
+    if not where and not filters:
+        locking: dict[str, Any] = {}
+        if lock is not None:
+            locking = {"with_for_update": lock, "populate_existing": True}
+        key = tuple(value for _, value in identity)
+        instance = await session.get(
+            model, key if len(key) > 1 else key[0], options=options, **locking
+        )
+    else:
+        statement: Select[Any] = (
+            select(model)
+            .where(*(column == value for column, value in (*identity, *conditions)), *where)
+            .options(*options)
+        )
+        if lock is not None:
+            flags = lock if isinstance(lock, dict) else {}
+            statement = statement.with_for_update(
+                nowait=flags.get("nowait", False), skip_locked=flags.get("skip_locked", False)
+            ).execution_options(populate_existing=True)
+        instance = (await session.scalars(statement)).one_or_none()
     if instance is None:
-        raise NotFound(detail or f"No {model.__name__} with id {pk!r}.")
+        raise missing
     return instance
+
+
+def _identity(mapper: Mapper[Any], pk: Any) -> list[tuple[Any, Any]]:
+    """The primary-key columns paired with the values of ``pk``."""
+    columns = list(mapper.primary_key)
+    if isinstance(pk, Mapping):  # {"attribute": value}, as session.get accepts
+        values = tuple(pk.get(mapper.get_property_by_column(c).key) for c in columns)
+    else:
+        values = tuple(pk) if isinstance(pk, tuple | list) else (pk,)
+    if len(values) != len(columns):
+        raise TypeError(
+            f"{mapper.class_.__name__} has a primary key of {len(columns)} column(s); "
+            f"got {len(values)} value(s)."
+        )
+    return list(zip(columns, values, strict=True))
+
+
+def _equalities(mapper: Mapper[Any], filters: Mapping[str, Any]) -> list[tuple[Any, Any]]:
+    """The columns named by ``filters`` paired with their values."""
+    found: list[tuple[Any, Any]] = []
+    for name, value in filters.items():
+        attribute = mapper.column_attrs.get(name)
+        if attribute is None:
+            raise TypeError(f"{mapper.class_.__name__} has no column {name!r} to filter on.")
+        found.append((attribute.columns[0], value))
+    return found
 
 
 async def bulk_insert(

@@ -26,12 +26,14 @@ import msgspec
 from sqlalchemy import Column, Select
 from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import MultipleResultsFound, NoResultFound
+from sqlalchemy.exc import DataError, MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Mapper
 from sqlalchemy.orm.exc import UnmappedColumnError
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.util.concurrency import greenlet_spawn
 
+from schooner.contrib.orm._errors import as_refusal
+from schooner.contrib.orm._types import integer_bounds
 from schooner.exceptions import ImproperlyConfigured, NotFound
 
 if TYPE_CHECKING:
@@ -47,7 +49,10 @@ class ReadQuery(Generic[T]):
     No session, no identity map, no transaction: each call checks a connection out of the
     database's pool, runs the SQL, converts the rows and returns the connection. It reads
     committed data only (it does not see what the request's ``AsyncSession`` has not
-    committed yet). Errors are the driver's own exceptions.
+    committed yet). What the database refuses because of the values given is raised as
+    SQLAlchemy's ``DataError`` or ``IntegrityError``, as a session would (an integer
+    parameter beyond its column's range is refused before it is sent); other errors are
+    the driver's own exceptions.
 
     Args:
         statement: a ``select()``; parameters are ``bindparam("name")`` given by keyword
@@ -108,14 +113,20 @@ class ReadQuery(Generic[T]):
     async def one_or_404(self, db: Database | Reader, /, **params: Any) -> T:
         """Exactly one row, or a ``404 Not Found`` problem response.
 
+        An integer parameter beyond the range of the column it is compared with is a 404
+        too: no row can hold it.
+
         Raises:
             NotFound: no row.
             MultipleResultsFound: more than one row.
         """
-        try:
-            return await self.one(db, **params)
-        except NoResultFound:
-            raise NotFound(detail="No such item.") from None
+        missing = NotFound(detail="No such item.")
+        plan, rows = await self._run(db, params, beyond_bounds=missing)
+        if len(rows) != 1:
+            if not rows:
+                raise missing
+            raise MultipleResultsFound("The query returned several rows; one was required.")
+        return cast(T, plan.convert(rows[0]))
 
     # -- running ----------------------------------------------------------------------------
 
@@ -127,14 +138,31 @@ class ReadQuery(Generic[T]):
         return plan
 
     async def _run(
-        self, db: Database | Reader, params: Mapping[str, Any]
+        self,
+        db: Database | Reader,
+        params: Mapping[str, Any],
+        *,
+        beyond_bounds: Exception | None = None,
     ) -> tuple[_Plan, list[Any]]:
         plan = self._plan(db.database if isinstance(db, Reader) else db)
+        name = plan.beyond_bounds(params)
+        if name is not None:
+            # Refused before the driver sees it, the same way on every backend (asyncpg
+            # would refuse it, sqlite3 overflow, MariaDB compare it and find nothing).
+            raise beyond_bounds or DataError(
+                str(self.statement), {name: params[name]}, ValueError(f"{name} is out of range")
+            )
         sql, args = plan.sql_and_args(params)
-        if isinstance(db, Reader):
-            return plan, await plan.fetch(db.connection, sql, args)
-        async with reading(db) as reader:
-            return plan, await plan.fetch(reader.connection, sql, args)
+        try:
+            if isinstance(db, Reader):
+                return plan, await plan.fetch(db.connection, sql, args)
+            async with reading(db) as reader:
+                return plan, await plan.fetch(reader.connection, sql, args)
+        except Exception as exc:
+            refused = as_refusal(exc, sql, args)
+            if refused is None:
+                raise
+            raise refused from exc
 
 
 class Reader:
@@ -181,6 +209,7 @@ class _Plan:
     expanding: bool
     fetch: Callable[[Any, str, Sequence[Any]], Any]
     convert: Callable[[Row], Any]
+    bounds: Mapping[str, tuple[int, int]]
 
     @classmethod
     def compile(cls, statement: Select[Any], dialect: Dialect, into: type[Any] | None) -> _Plan:
@@ -212,7 +241,26 @@ class _Plan:
             expanding=bool(compiled.literal_execute_params or compiled.post_compile_params),
             fetch=fetch,
             convert=_converter(into, names, processors),
+            bounds={
+                bind.key: bounds
+                for bind in compiled.binds.values()
+                if isinstance(bind.key, str) and (bounds := integer_bounds(bind.type)) is not None
+            },
         )
+
+    def beyond_bounds(self, params: Mapping[str, Any]) -> str | None:
+        """The first parameter holding an integer its column cannot hold, else ``None``."""
+        # Runs on every call: plain loops, no generator (~0.3 µs for one bound, measured).
+        for name, (low, high) in self.bounds.items():
+            value = params.get(name)
+            if type(value) is int:  # not bool
+                if value < low or value > high:
+                    return name
+            elif isinstance(value, list | tuple | set | frozenset):
+                for item in value:
+                    if type(item) is int and (item < low or item > high):
+                        return name
+        return None
 
     def sql_and_args(self, params: Mapping[str, Any]) -> tuple[str, list[Any]]:
         """The SQL and positional arguments for one call."""

@@ -31,6 +31,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipProperty
 
+from schooner.contrib.orm._types import integer_bounds
 from schooner.exceptions import SchoonerError
 
 __all__ = [
@@ -273,10 +274,10 @@ def _annotation(prop: ColumnProperty[Any], hints: Mapping[str, Any]) -> Any:
             annotation = Any
         if column.nullable:
             annotation = annotation | None
-    meta = _meta(column)
+    base = _strip_optional(annotation)
+    meta = _meta(column, integer=base is int)
     if meta is None:
         return annotation
-    base = _strip_optional(annotation)
     annotated: Any = Annotated[base, meta]
     return annotated | None if base is not annotation else annotated
 
@@ -286,11 +287,16 @@ def _is_mapped(hint: Any) -> bool:
     return getattr(origin, "__name__", "") in {"Mapped", "WriteOnlyMapped", "DynamicMapped"}
 
 
-def _meta(column: Any) -> msgspec.Meta | None:
+def _meta(column: Any, *, integer: bool) -> msgspec.Meta | None:
+    """The constraints a body field takes from its column: a string's length, an integer's
+    range (a value beyond it is a 422 naming the field, not a database error)."""
     options: dict[str, Any] = {}
     length = getattr(column.type, "length", None)
     if isinstance(column.type, String) and isinstance(length, int):
         options["max_length"] = length
+    bounds = integer_bounds(column.type) if integer else None
+    if bounds is not None:
+        options["ge"], options["le"] = bounds
     description = column.doc or column.comment
     if description:
         options["description"] = description

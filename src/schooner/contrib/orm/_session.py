@@ -6,41 +6,41 @@ no longer change what the client was told, so a ``201 Created`` could describe a
 was never stored. Instead the session provider registers each session with the request's
 :class:`RequestTransactions` (kept in the ASGI scope by :class:`TransactionMiddleware`), and
 the middleware commits them when the handler's response *starts* — after the handler
-returned, before the status line leaves. A failed commit is rolled back and becomes an
-error response:
-
-* a constraint violation (``IntegrityError``) or a failed optimistic-lock check
-  (``StaleDataError``) → ``409 Conflict`` problem (the status is configurable);
-* anything else → the exception propagates and the client gets ``500``.
+returned, before the status line leaves. A failed commit is rolled back and its exception
+raised, still before anything was sent: the server-error layer answers it with the app's
+exception handler for it, as a route would. The database battery's handlers answer a
+constraint violation or a failed optimistic-lock check with ``409`` and a value the database
+cannot store with ``422`` (see ``_errors``); anything else is a ``500``.
 
 When the handler raises (``HTTPException`` included), the exception reaches the provider's
 ``yield`` before any response exists, and the session is rolled back. It is closed in every
 case. WebSocket handlers have no response to hold back: their session commits when the
 handler returns.
+
+One provider serves ``AsyncSession`` and sync ``Session`` alike: it runs on the event loop,
+and a sync session's blocking calls (commit, rollback, close) go to the thread pool, so a
+``def`` handler gets a session made and finished exactly like an ``async def`` one.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
+from typing import TypeVar
 
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 
 from schooner.concurrency import run_sync
-from schooner.exceptions import HTTPException, ImproperlyConfigured
+from schooner.exceptions import ImproperlyConfigured
 from schooner.http import Request
-from schooner.middleware.errors import problem_response
 from schooner.types import ASGIApp, Message, Receive, Scope, Send
 
 __all__ = [
     "SCOPE_KEY",
     "RequestTransactions",
     "TransactionMiddleware",
-    "async_session_provider",
-    "sync_session_provider",
+    "session_provider",
 ]
 
 logger = logging.getLogger("schooner.orm")
@@ -48,13 +48,8 @@ logger = logging.getLogger("schooner.orm")
 SCOPE_KEY = "schooner.orm.transactions"
 """Where :class:`TransactionMiddleware` keeps the request's :class:`RequestTransactions`."""
 
-_CONFLICTS = (IntegrityError, StaleDataError)
-_CONFLICT_DETAIL = {
-    IntegrityError: "The change conflicts with data already stored: a unique, foreign-key "
-    "or check constraint refused it.",
-    StaleDataError: "The record was changed by someone else since it was read; reload it "
-    "and try again.",
-}
+AnySession = AsyncSession | Session
+S = TypeVar("S", AsyncSession, Session)
 
 
 class RequestTransactions:
@@ -63,7 +58,7 @@ class RequestTransactions:
     __slots__ = ("open",)
 
     def __init__(self) -> None:
-        self.open: list[AsyncSession | Session] = []
+        self.open: list[AnySession] = []
 
     async def commit(self) -> None:
         """Commit every open session, first opened first.
@@ -75,30 +70,26 @@ class RequestTransactions:
         while self.open:
             session = self.open.pop(0)
             try:
-                if isinstance(session, AsyncSession):
-                    await session.commit()
-                else:
-                    await run_sync(session.commit)
+                await _commit(session)
             except BaseException:
                 await _rollback(session)
                 raise
 
 
 class TransactionMiddleware:
-    """Commits the request's sessions when the response starts; turns conflicts into 409.
+    """Commits the request's sessions when the response starts.
 
     Installed once by the first :class:`~schooner.contrib.orm.Database` component, as app
-    middleware named ``orm.transactions``.
+    middleware named ``orm.transactions``. A commit that fails raises before anything was
+    sent, and the server-error layer answers it with the app's exception handler for it,
+    as a route would (the battery's answer ``409``/``422``; see ``_errors``).
 
     Args:
         app: the inner app.
-        conflict_status: status for ``IntegrityError`` and ``StaleDataError`` that reach
-            this layer unhandled (``None``: let them become 500).
     """
 
-    def __init__(self, app: ASGIApp, *, conflict_status: int | None = 409) -> None:
+    def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self.conflict_status = conflict_status
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -117,17 +108,17 @@ class TransactionMiddleware:
                 started = True
             await send(message)
 
-        try:
-            await self.app(scope, receive, committing_send)
-        except _CONFLICTS as exc:
-            if started or self.conflict_status is None:
-                raise
-            logger.info("Answering %s to a conflict: %s", self.conflict_status, exc)
-            response = problem_response(HTTPException(self.conflict_status, conflict_detail(exc)))
-            await response(scope, receive, send)
+        await self.app(scope, receive, committing_send)
 
 
-async def _rollback(session: AsyncSession | Session) -> None:
+async def _commit(session: AnySession) -> None:
+    if isinstance(session, AsyncSession):
+        await session.commit()
+    else:
+        await run_sync(session.commit)
+
+
+async def _rollback(session: AnySession) -> None:
     try:
         if isinstance(session, AsyncSession):
             await session.rollback()
@@ -135,6 +126,13 @@ async def _rollback(session: AsyncSession | Session) -> None:
             await run_sync(session.rollback)
     except Exception:  # the connection may be gone; closing still releases it
         logger.warning("Rolling back a session failed", exc_info=True)
+
+
+async def _close(session: AnySession) -> None:
+    if isinstance(session, AsyncSession):
+        await session.close()
+    else:
+        await run_sync(session.close)
 
 
 def _transactions_of(request: Request) -> RequestTransactions | None:
@@ -154,12 +152,17 @@ def _transactions_of(request: Request) -> RequestTransactions | None:
     return transactions
 
 
-def async_session_provider(
-    factory: Callable[[], AsyncSession], *, label: str
-) -> Callable[[Request], AsyncIterator[AsyncSession]]:
-    """Return the request-scoped provider of ``AsyncSession`` s made by ``factory``."""
+def session_provider(
+    factory: Callable[[], S], *, name: str
+) -> Callable[[Request], AsyncIterator[S]]:
+    """Return the request-scoped provider of the sessions ``factory`` makes.
 
-    async def session(request: Request) -> AsyncIterator[AsyncSession]:
+    ``factory`` makes ``AsyncSession`` s or sync ``Session`` s; the provider is the same
+    for both (see the module documentation). ``name`` names it in error messages and
+    ``schooner routes``.
+    """
+
+    async def session(request: Request) -> AsyncIterator[S]:
         transactions = _transactions_of(request)
         db_session = factory()
         if transactions is not None:
@@ -167,7 +170,7 @@ def async_session_provider(
         try:
             yield db_session
             if transactions is None:
-                await db_session.commit()  # websocket: no response to hold back
+                await _commit(db_session)  # websocket: no response to hold back
             elif db_session in transactions.open:
                 # The response bypassed TransactionMiddleware: never commit unseen.
                 logger.warning("A response was sent without committing; rolled back.")
@@ -178,52 +181,7 @@ def async_session_provider(
         finally:
             if transactions is not None and db_session in transactions.open:
                 transactions.open.remove(db_session)
-            await db_session.close()
+            await _close(db_session)
 
-    session.__qualname__ = f"{label}.session"
+    session.__qualname__ = name
     return session
-
-
-def sync_session_provider(
-    factory: Callable[[], Session], *, label: str
-) -> Callable[[Request], Iterator[Session]]:
-    """Return the request-scoped provider of sync ``Session`` s (for ``def`` handlers).
-
-    Schooner runs the provider, the handler and the cleanup in worker threads, one after
-    the other, so the session is never used by two threads at once.
-    """
-
-    def sync_session(request: Request) -> Iterator[Session]:
-        transactions = _transactions_of(request)
-        db_session = factory()
-        if transactions is not None:
-            transactions.open.append(db_session)
-        try:
-            yield db_session
-            if transactions is None:
-                db_session.commit()
-            elif db_session in transactions.open:
-                logger.warning("A response was sent without committing; rolled back.")
-                db_session.rollback()
-        except BaseException:
-            _sync_rollback(db_session)
-            raise
-        finally:
-            if transactions is not None and db_session in transactions.open:
-                transactions.open.remove(db_session)
-            db_session.close()
-
-    sync_session.__qualname__ = f"{label}.sync_session"
-    return sync_session
-
-
-def _sync_rollback(session: Session) -> None:
-    try:
-        session.rollback()
-    except Exception:
-        logger.warning("Rolling back a session failed", exc_info=True)
-
-
-def conflict_detail(exc: BaseException) -> str:
-    """The problem ``detail`` sent for a conflict (no SQL, no values)."""
-    return _CONFLICT_DETAIL[IntegrityError if isinstance(exc, IntegrityError) else StaleDataError]

@@ -3,7 +3,9 @@
 ``UTCDateTime`` stores instants in UTC and always gives back timezone-aware ``datetime``
 objects, even on backends whose column type has no time zone (SQLite stores text, MariaDB a
 ``DATETIME``). ``utcnow()`` is the current instant in UTC as SQL, usable as a server default
-on each backend.
+on each backend. ``integer_bounds()`` tells which values an integer column can hold, so values
+beyond them are refused before they reach a driver (which would fail, or on MariaDB compare
+silently).
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import BigInteger, DateTime, Integer, SmallInteger
 from sqlalchemy.dialects import mysql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
@@ -19,7 +21,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.expression import FunctionElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-__all__ = ["UTCDateTime", "utcnow"]
+__all__ = ["UTCDateTime", "integer_bounds", "out_of_bounds", "python_type_of", "utcnow"]
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -97,3 +99,55 @@ def _utcnow_sqlite(element: utcnow, compiler: SQLCompiler, **kw: Any) -> str:
 @compiles(utcnow, "mariadb")
 def _utcnow_mysql(element: utcnow, compiler: SQLCompiler, **kw: Any) -> str:
     return "UTC_TIMESTAMP(6)"
+
+
+def integer_bounds(column_type: TypeEngine[Any]) -> tuple[int, int] | None:
+    """The smallest and largest value an integer column holds, or ``None`` for other types.
+
+    The bounds are those of the declared type, the same on every backend: ``Integer`` is
+    32 bits (PostgreSQL's ``integer``, MariaDB's ``INT``), ``BigInteger`` 64 and
+    ``SmallInteger`` 16, MariaDB's ``TINYINT``/``MEDIUMINT`` 8/24, from 0 when ``unsigned``.
+    SQLite would store any 64-bit value, but a model is meant to behave the same on the
+    servers it is deployed on.
+    """
+    if isinstance(column_type, TypeDecorator):
+        column_type = column_type.impl_instance
+    if not isinstance(column_type, Integer):
+        return None
+    if isinstance(column_type, BigInteger):
+        bits = 64
+    elif isinstance(column_type, SmallInteger):
+        bits = 16
+    elif isinstance(column_type, mysql.TINYINT):
+        bits = 8
+    elif isinstance(column_type, mysql.MEDIUMINT):
+        bits = 24
+    else:
+        bits = 32
+    if getattr(column_type, "unsigned", False):
+        return 0, 2**bits - 1
+    return -(2 ** (bits - 1)), 2 ** (bits - 1) - 1
+
+
+def out_of_bounds(column_type: TypeEngine[Any], value: Any) -> bool:
+    """Whether ``value`` is an ``int`` an integer column of ``column_type`` cannot hold."""
+    if not isinstance(value, int) or isinstance(value, bool):
+        return False
+    bounds = integer_bounds(column_type)
+    return bounds is not None and not bounds[0] <= value <= bounds[1]
+
+
+def python_type_of(column_type: TypeEngine[Any]) -> type[Any] | None:
+    """The Python type of a column's values, or ``None`` when the type does not say.
+
+    A ``TypeDecorator`` that does not declare one (``UTCDateTime``) answers ``object``;
+    the type it decorates knows better (``datetime``).
+    """
+    while True:
+        try:
+            found: type[Any] = column_type.python_type
+        except NotImplementedError:
+            found = object
+        if found is not object or not isinstance(column_type, TypeDecorator):
+            return None if found is object else found
+        column_type = column_type.impl_instance

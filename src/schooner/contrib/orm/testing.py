@@ -18,12 +18,16 @@ Then Schooner's ``client`` fixture (or your own ``TestClient``) talks to that ap
   tables of ``orm_metadata`` (``Model.metadata`` unless you override the fixture), and drops
   it after the run.
 * :func:`rollback_isolation` makes every session of the app join one transaction that is
-  rolled back when the app shuts down — fast, and nothing leaks between tests. Sessions
+  rolled back when the test is over — fast, and nothing leaks between tests. Sessions
   share one connection, so requests must not run concurrently.
-* ``orm_clean`` (function) deletes every row after the test instead: for tests that need
-  real commits (concurrent requests, sync handlers).
-* ``orm_session`` (function, async) is a session for arranging and checking data directly;
-  its writes are rolled back after the test.
+* ``orm_session`` (function, async) is a session *in that same transaction*: rows it adds
+  and flushes are what the app's requests see, rows the requests write are what it reads.
+  This is the way to arrange data for a test and check what a request did; because the
+  transaction lives on the event loop that started the app, use it with the async client
+  (the ``async_client`` fixture) in ``async def`` tests.
+* ``orm_clean`` (function) deletes every row of every table after the test instead (the
+  tables that exist, so it works on a migrated schema too): for tests that need real
+  commits (concurrent requests, sync handlers).
 """
 
 from __future__ import annotations
@@ -38,7 +42,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
-from sqlalchemy import MetaData, text
+from sqlalchemy import Connection, MetaData, text
+from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.engine import URL
 from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
 
@@ -122,12 +127,15 @@ class TestDatabase:
         await self._admin(f"DROP DATABASE IF EXISTS {self._quoted()}{force}")
 
     async def clear(self) -> None:
-        """Delete every row of every table, children before parents."""
+        """Delete every row of every table in the database, but Alembic's version tables.
+
+        The tables are those that exist, whether created from metadata or by migrations.
+        PostgreSQL truncates them all in one statement; SQLite and MariaDB delete with the
+        foreign-key checks put off until every row is gone, so the order does not matter.
+        """
         db = Database(self.url)
         async with db.running(), db.engine.begin() as connection:
-            for metadata in self.metadata:
-                for table in reversed(metadata.sorted_tables):
-                    await connection.execute(table.delete())
+            await connection.run_sync(_delete_every_row)
 
     def _quoted(self) -> str:
         quote = "`" if self.backend == "mysql" else '"'
@@ -150,6 +158,29 @@ class TestDatabase:
         calling thread already runs a loop.
         """
         return _run_in_thread(coroutine)
+
+
+def _delete_every_row(connection: Connection) -> None:
+    names = [
+        name
+        for name in sa_inspect(connection).get_table_names()
+        if not name.startswith("alembic_version")
+    ]
+    if not names:
+        return
+    quote = connection.dialect.identifier_preparer.quote
+    backend = connection.dialect.name
+    if backend == "postgresql":
+        connection.exec_driver_sql(f"TRUNCATE {', '.join(quote(n) for n in names)}")
+        return
+    if backend == "sqlite":
+        connection.exec_driver_sql("PRAGMA defer_foreign_keys = ON")  # until the commit
+    else:
+        connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")  # this session only
+    for name in names:
+        connection.exec_driver_sql(f"DELETE FROM {quote(name)}")
+    if backend != "sqlite":
+        connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
 
 
 def _run_in_thread(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -248,7 +279,7 @@ def orm_database_url(orm_test_database: TestDatabase) -> str:
 
 @pytest.fixture
 def orm_clean(orm_test_database: TestDatabase) -> Iterator[str]:
-    """The test database's URL; every row is deleted after the test."""
+    """The test database's URL; every row of every table is deleted after the test."""
     try:
         yield orm_test_database.url
     finally:
@@ -265,9 +296,45 @@ def _async_fixture(function: Any) -> Any:
 
 
 @_async_fixture
-async def orm_session(orm_database_url: str) -> AsyncIterator[AsyncSession]:
-    """A session on the test database whose writes are rolled back after the test."""
-    db = Database(orm_database_url)
-    with rollback_isolation(db):
+async def orm_session(
+    request: pytest.FixtureRequest, orm_database_url: str
+) -> AsyncIterator[AsyncSession]:
+    """A session for arranging and checking data, in the app's test transaction.
+
+    With an ``app`` fixture under :func:`rollback_isolation`, the session works in the
+    transaction the app's requests use (its default database's): what it flushes, the
+    requests see; what they write, it reads; all of it is rolled back after the test. Use
+    the async client with it (the transaction lives on the loop that started the app).
+
+    With an app that commits for real (``orm_clean``), it is a session of its own on the
+    app's database: commit what the app should see. Without an ``app`` fixture, it works
+    on the test database and its writes are rolled back after the test.
+    """
+    app_db = _app_database(request)
+    if app_db is not None and app_db._rollback_isolation:
+        await app_db._hold_pinned()
+        try:
+            async with app_db.sessionmaker()() as session:
+                yield session
+        finally:
+            await app_db._release_pinned()
+        return
+    url = app_db.url.render_as_string(hide_password=False) if app_db else orm_database_url
+    db = Database(url)
+    with contextlib.ExitStack() as isolation:
+        if app_db is None:
+            isolation.enter_context(rollback_isolation(db))
         async with db.running(), db.sessionmaker()() as session:
             yield session
+
+
+def _app_database(request: pytest.FixtureRequest) -> Database | None:
+    """The default database of the test's ``app`` fixture, if there is one."""
+    try:
+        app = request.getfixturevalue("app")
+    except pytest.FixtureLookupError as exc:
+        if exc.argname != "app":
+            raise  # ``app`` exists, but one of its own fixtures is missing
+        return None
+    found = databases_of(app) if isinstance(app, App) else {}
+    return found.get("default") or next(iter(found.values()), None)
