@@ -2,8 +2,15 @@
 
 Arming a timer for every body read costs about 4 µs per request with uvloop (measured), and
 most bodies are already there when they are read: they came in the same packets as the
-headers. So ``receive()`` is first stepped by hand; only when that step has to wait is the
-rest of it awaited under ``asyncio.timeout_at``. The check costs about 0.4 µs.
+headers. Two ways avoid that cost:
+
+* A body read whole (JSON, forms: :func:`read_body`) registers its task with the event
+  loop's :class:`BodyWatch` for the whole read; one timer per loop, running only while reads
+  are registered, cancels those past their deadline, which the read turns into a 408. A
+  read costs two dict operations.
+* A streamed body (each chunk has its own timeout) steps ``receive()`` by hand
+  (:func:`receive_within`); only when that step has to wait is the rest awaited under
+  ``asyncio.timeout_at``.
 """
 
 from __future__ import annotations
@@ -112,3 +119,79 @@ class _Resumed:
             except StopIteration as done:
                 result = done.value
                 return result
+
+
+TICK = 0.1
+"""Seconds between two sweeps of a :class:`BodyWatch` (while reads are registered)."""
+
+
+def timed_out(timeout: float) -> HTTPException:
+    """The 408 for a body that did not arrive within ``timeout`` seconds."""
+    return HTTPException(
+        408,
+        detail=f"The request body did not arrive within {timeout:g} seconds.",
+        headers={"Connection": "close"},
+    )
+
+
+class BodyWatch:
+    """The whole-body reads of one event loop, and the timer that ends the stalled ones.
+
+    A read registers its task (``watch.reads[task] = (watch.ticks, scope)``) for the whole
+    read and removes it when done. While any read is registered, a sweep every
+    :data:`TICK` seconds works out each new read's deadline from its app's
+    ``body_timeout`` — off the request's path — and cancels the tasks past it, remembering
+    them in ``expired`` so the read can tell that cancellation (a 408) from any other.
+    """
+
+    __slots__ = ("deadlines", "expired", "loop", "reads", "ticks", "timer")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self.loop = loop
+        self.reads: dict[asyncio.Task[Any], tuple[int, Scope]] = {}  # task -> (tick, scope)
+        self.deadlines: dict[asyncio.Task[Any], int] = {}
+        self.expired: set[asyncio.Task[Any]] = set()
+        self.ticks = 0
+        self.timer: asyncio.TimerHandle | None = None
+
+    def start(self) -> None:
+        """Start sweeping (a read registered while no sweep was due)."""
+        if self.timer is None:
+            self.timer = self.loop.call_later(TICK, self._sweep)
+
+    def timed_out(self, task: asyncio.Task[Any]) -> bool:
+        """Whether ``task`` was cancelled by this watch (and forget that it was)."""
+        if task in self.expired:
+            self.expired.discard(task)
+            return True
+        return False
+
+    def _sweep(self) -> None:
+        self.ticks += 1
+        deadlines = self.deadlines
+        for task in [t for t in deadlines if t not in self.reads]:
+            del deadlines[task]  # finished reads
+        for task, (start, scope) in list(self.reads.items()):
+            deadline = deadlines.get(task)
+            if deadline is None:
+                deadline = deadlines[task] = start + int(body_timeout(scope) / TICK) + 1
+            if deadline <= self.ticks:
+                del self.reads[task]
+                del deadlines[task]
+                self.expired.add(task)
+                task.cancel()
+        self.timer = self.loop.call_later(TICK, self._sweep) if self.reads else None
+
+
+_current: BodyWatch | None = None
+
+
+def body_watch() -> BodyWatch:
+    """The running event loop's :class:`BodyWatch` (one loop per process is the rule; the
+    last one is kept, a new loop gets a new watch)."""
+    global _current
+    loop = asyncio.get_running_loop()
+    watch = _current
+    if watch is None or watch.loop is not loop:
+        watch = _current = BodyWatch(loop)
+    return watch

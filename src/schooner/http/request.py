@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from asyncio import CancelledError, current_task
 from collections.abc import AsyncIterator
-from types import CoroutineType
 from typing import TYPE_CHECKING, Any
 
 from schooner.datastructures import URL, Headers, QueryParams, State
 from schooner.exceptions import BadRequest, HTTPException, PayloadTooLarge, SchoonerError
 from schooner.http._json import decode_json
 from schooner.http._sansio.query import DecodeError, parse_query_string
-from schooner.http._timeouts import receive_within, resume_within
+from schooner.http._timeouts import (
+    body_timeout,
+    body_watch,
+    receive_within,
+    timed_out,
+)
 from schooner.http.cookies import parse_cookie_header
 from schooner.types import Message, Receive, Scope
 
@@ -331,34 +336,45 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
             if length > limit:
                 raise _too_large(limit)
             break
+    task = current_task()
+    watch = None
+    if task is not None:  # registered for the whole read: its deadline covers every chunk
+        watch = body_watch()
+        watch.reads[task] = (watch.ticks, scope)
+        if watch.timer is None:
+            watch.start()
     chunks: list[bytes] = []
     received = 0
-    deadline: float | None = None  # set by the first wait: one deadline for the whole body
-    while True:
-        # `receive_within` inlined, as this is every JSON request's path: the message is
-        # usually there already, and then no timer is armed.
-        awaitable: Any = receive()
-        step: Any = awaitable if type(awaitable) is CoroutineType else awaitable.__await__()
-        try:
-            waiting_for = step.send(None)
-        except StopIteration as ready:
-            message: Message = ready.value
-        else:
-            message, deadline = await resume_within(scope, step, waiting_for, deadline)
-        kind = message["type"]
-        if kind == "http.request":
-            chunk = message.get("body", b"")
-            received += len(chunk)
-            if received > limit:
-                raise _too_large(limit)
-            if not message.get("more_body", False):
-                if not chunks:
-                    return bytes(chunk)
+    try:
+        while True:
+            message = await receive()
+            kind = message["type"]
+            if kind == "http.request":
+                chunk = message.get("body", b"")
+                received += len(chunk)
+                if received > limit:
+                    raise _too_large(limit)
+                if not message.get("more_body", False):
+                    if not chunks:
+                        return bytes(chunk)
+                    chunks.append(chunk)
+                    return b"".join(chunks)
                 chunks.append(chunk)
-                return b"".join(chunks)
-            chunks.append(chunk)
-        elif kind == "http.disconnect":
-            raise ClientDisconnect()
+            elif kind == "http.disconnect":
+                raise ClientDisconnect()
+    except CancelledError:
+        # Cancelled by the watch alone (uncancel leaves nothing pending): the client is slow.
+        if (
+            watch is not None
+            and task is not None
+            and watch.timed_out(task)
+            and task.uncancel() == 0
+        ):
+            raise timed_out(body_timeout(scope)) from None
+        raise
+    finally:
+        if watch is not None:
+            watch.reads.pop(task, None)  # type: ignore[arg-type]  # task is set with watch
 
 
 async def _replay(body: bytes) -> AsyncIterator[bytes]:

@@ -27,12 +27,13 @@ def _enc_hook(obj: Any) -> Any:
     raise NotImplementedError(f"Objects of type {type(obj).__name__} are not JSON serialisable.")
 
 
-_json_encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
+json_encoder = msgspec.json.Encoder(enc_hook=_enc_hook)
+"""The encoder behind :func:`encode_json` (routes call its ``encode`` directly)."""
 
 
 def encode_json(value: Any) -> bytes:
     """Encode ``value`` to compact JSON bytes with msgspec (Structs, dataclasses, pydantic…)."""
-    return _json_encoder.encode(value)
+    return json_encoder.encode(value)
 
 
 class Response:
@@ -192,7 +193,7 @@ class JSONResponse(Response):
 
     def render(self, content: Any) -> bytes:
         """Encode ``content`` as JSON with msgspec."""
-        return _json_encoder.encode(content)
+        return json_encoder.encode(content)
 
 
 class ProblemResponse(JSONResponse):

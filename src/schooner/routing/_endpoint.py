@@ -10,7 +10,7 @@ from schooner.di._context import RequestContext
 from schooner.di._injector import Dependant, Injector, Kind
 from schooner.exceptions import ImproperlyConfigured
 from schooner.http._handlers import ExceptionHandlers, SendTracker
-from schooner.http.response import Response, encode_json
+from schooner.http.response import Response, json_encoder
 from schooner.types import ASGIApp, Message, RawHeaders, Receive, Scope, Send
 
 _JSON = b"application/json"
@@ -43,6 +43,7 @@ def make_endpoint(
     extra: RawHeaders = [
         (k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in (headers or {}).items()
     ]
+    encode_json = json_encoder.encode
     status = status_code or 200
     empty_status = status_code or 204
 
@@ -61,7 +62,7 @@ def make_endpoint(
         elif isinstance(result, bytes):
             body, content_type = result, _BYTES
         else:
-            body, content_type = encode_json(result), _JSON
+            body, content_type = encode_json(result), _JSON  # msgspec's encoder, no wrapper
         raw = [(b"content-type", content_type), (b"content-length", str(len(body)).encode())]
         if extra:
             raw += extra

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from schooner.exceptions import ImproperlyConfigured
-from schooner.routing.converters import Converter, PathConverter, quote_param
+from schooner.routing.converters import Converter, IntConverter, PathConverter, quote_param
 
 _PARAM = re.compile(r"{([a-zA-Z_][a-zA-Z0-9_]*)(?::([a-zA-Z_][a-zA-Z0-9_]*))?}")
 
@@ -25,6 +25,8 @@ class CompiledPath:
             with the same signature and a shared method shadow each other.
         sort_key: per-segment specificity, used to try narrower routes first.
         first_segment: the literal first segment, or ``None`` when it holds a parameter.
+        parsers: ``(name, to_python)`` per parameter, in order (``int`` itself for the
+            ``int`` converter, whose pattern admits digits only).
     """
 
     template: str
@@ -33,6 +35,7 @@ class CompiledPath:
     signature: str
     sort_key: tuple[int, ...]
     first_segment: str | None
+    parsers: tuple[tuple[str, Callable[[str], Any]], ...] = ()
 
     @property
     def is_static(self) -> bool:
@@ -48,8 +51,8 @@ class CompiledPath:
             return None
         params: dict[str, Any] = {}
         try:
-            for name, raw in found.groupdict().items():
-                params[name] = self.converters[name].to_python(raw)
+            for name, parse in self.parsers:
+                params[name] = parse(found[name])
         except ValueError:
             return None
         return params
@@ -123,4 +126,11 @@ def compile_path(template: str, converters: Mapping[str, Converter]) -> Compiled
         signature="".join(signature),
         sort_key=tuple(sort_key),
         first_segment=first,
+        parsers=tuple((name, _parser(converter)) for name, converter in used.items()),
     )
+
+
+def _parser(converter: Converter) -> Callable[[str], Any]:
+    # The built-in int converter's pattern admits digits only, so int() is its to_python,
+    # without a method call per request.
+    return int if type(converter) is IntConverter else converter.to_python
