@@ -60,7 +60,8 @@ class Sessions:
         if backend is not None:
             values["backend"] = backend
         self.config = SessionsConfig.build(config, values, owner="Sessions")
-        self.backend: SessionBackend = self.config.backend or CookieBackend()
+        configured = self.config.backend
+        self.backend: SessionBackend = configured if configured is not None else CookieBackend()
         self._cookie: SessionCookie | None = None
 
     def setup(self, app: App) -> None:
