@@ -147,8 +147,7 @@ def _check_csp(owner: str, directives: Any) -> None:
     for directive, sources in directives.items():
         if not isinstance(directive, str) or not _DIRECTIVE.match(directive):
             raise ImproperlyConfigured(
-                f"{owner}: {directive!r} is not a CSP directive name (lower case, like "
-                "'img-src')."
+                f"{owner}: {directive!r} is not a CSP directive name (lower case, like 'img-src')."
             )
         if sources is not None and (
             not isinstance(sources, str) or any(c in sources for c in ";,\r\n")
