@@ -976,6 +976,110 @@ def test_component_command() -> None:
     assert result.output == "/_health/live /_health/ready\n"
 
 
+def maintenance_app(module: ModuleType, **config: Any) -> App:
+    """The maintenance example's site, built with the given maintenance options."""
+    settings = module.SiteSettings(maintenance=module.MaintenanceConfig(**config))
+    app = module.create_app(settings)
+    assert isinstance(app, App)
+    return app
+
+
+@covers("components_maintenance")
+def test_maintenance_off_serves_everything() -> None:
+    """With maintenance off (the default settings), every route answers."""
+    with TestClient(app_of("components_maintenance")) as client:
+        assert "Welcome aboard." in client.get("/").text
+        assert "banner" not in client.get("/").text
+        assert client.post("/timetable").status_code == 200
+
+
+@covers("components_maintenance")
+def test_maintenance_refuses_by_each_routes_metadata() -> None:
+    """On: closed routes answer 503 with Retry-After, read-only ones keep their reads."""
+    module = load("components_maintenance")
+    with TestClient(maintenance_app(module, enabled=True, retry_after=120)) as client:
+        refused = client.get("/")
+        assert refused.status_code == 503
+        assert refused.headers["retry-after"] == "120"
+        assert refused.headers["content-type"] == "application/problem+json"
+        assert client.get("/timetable").json() == ["08:15 Portsmouth", "09:40 Ryde"]
+        assert client.post("/timetable").status_code == 503
+        assert client.get("/health").text == "up"
+        page = client.get("/", headers={"accept": "text/html"})  # the templates battery's page
+        assert page.status_code == 503
+        assert page.headers["content-type"].startswith("text/html")
+
+
+# --8<-- [start:maintenance_tests]
+@covers("components_maintenance")
+def test_staff_pass_and_see_the_banner() -> None:
+    """A staff session passes the middleware; the context provider shows the banner."""
+    from schooner.contrib.sessions.testing import write_session
+
+    module = load("components_maintenance")
+    with TestClient(maintenance_app(module, enabled=True)) as client:
+        write_session(client, {"staff": True})
+        page = client.get("/")
+        assert page.status_code == 200
+        assert "Maintenance is on" in page.text
+        assert client.post("/timetable").text == "added"
+
+
+@covers("components_maintenance")
+def test_the_provider_lets_staff_switch_maintenance() -> None:
+    """Handlers get the component by type; staff turn maintenance on at run time."""
+    from schooner.contrib.sessions.testing import write_session
+
+    module = load("components_maintenance")
+    app = maintenance_app(module)
+    with TestClient(app) as visitor, TestClient(app) as staff:
+        assert visitor.post("/admin/maintenance?on=true").status_code == 403
+        write_session(staff, {"staff": True})
+        assert staff.post("/admin/maintenance?on=true").json() == {"maintenance": True}
+        assert visitor.get("/").status_code == 503
+        assert staff.post("/admin/maintenance?on=false").json() == {"maintenance": False}
+        assert visitor.get("/").status_code == 200
+
+
+@covers("components_maintenance")
+def test_maintenance_is_a_settings_block(tmp_path: Path) -> None:
+    """[schooner.maintenance] in schooner.toml configures the component; bad values fail."""
+    module = load("components_maintenance")
+    toml = tmp_path / "schooner.toml"
+    toml.write_text('[schooner.maintenance]\nenabled = true\ndefault = "read-only"\n')
+    settings = module.SiteSettings.load(toml_file=toml, env_file=None, environ={})
+    with TestClient(module.create_app(settings)) as client:
+        assert client.get("/").status_code == 200  # read-only by default now
+        assert client.post("/timetable").status_code == 503
+    toml.write_text("[schooner.maintenance]\nretry_after = 0\n")
+    with pytest.raises(ImproperlyConfigured, match="retry_after"):
+        module.SiteSettings.load(toml_file=toml, env_file=None, environ={})
+
+
+@covers("components_maintenance")
+def test_maintenance_without_sessions_is_a_startup_error() -> None:
+    """The requirement on Sessions is checked when the app is made, with the fix."""
+    module = load("components_maintenance")
+    with pytest.raises(
+        ImproperlyConfigured,
+        match=r"Maintenance\(\) needs Sessions\(\): add Sessions\(\) before Maintenance\(\)",
+    ):
+        App(components=[module.Maintenance()])
+
+
+# --8<-- [end:maintenance_tests]
+
+
+@covers("components_maintenance")
+def test_bad_options_are_refused_where_they_are_written() -> None:
+    """A wrong mode fails where the route is declared; a wrong setting where it is loaded."""
+    module = load("components_maintenance")
+    with pytest.raises(ImproperlyConfigured, match="during_maintenance"):
+        module.during_maintenance("sometimes")
+    with pytest.raises(ImproperlyConfigured, match=r"maintenance\.default is one of"):
+        module.MaintenanceConfig(default="ajar")
+
+
 # -- every example is tested ------------------------------------------------------------------
 
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from schooner.exceptions import ImproperlyConfigured
 
 __all__ = ["CacheBackend", "MemoryBackend"]
 
 
+@runtime_checkable
 class CacheBackend(Protocol):
     """What ``Cache(backend=...)`` accepts: a store of bytes with expiry."""
 

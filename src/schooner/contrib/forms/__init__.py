@@ -12,10 +12,16 @@
             return TemplateResponse("comment.html", {"form": form}, status_code=422)
         ...
 
-In a template (with the ``Forms`` component)::
+In a template (with the ``Forms`` component, listed after ``Templates``)::
 
     {% import "forms/macros.html" as forms %}
     <form method="post">{{ csrf_input() }}{{ forms.fields(form) }}<button>Send</button></form>
+
+``Forms()`` takes no options. An invalid form is a value, not an exception
+(``form.is_valid``, ``form.errors``; ``raise_for_errors()`` raises the core's 422
+``ValidationError``), so the battery has no exceptions module; forms are plain objects
+that tests build directly, and ``schooner.contrib.templates.testing.record_templates``
+shows the form a page was rendered with, so it has no testing module either.
 """
 
 from __future__ import annotations

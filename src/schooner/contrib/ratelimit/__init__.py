@@ -2,7 +2,9 @@
 
 ::
 
-    from schooner.contrib.ratelimit import RateLimit, RateLimiter, normalize_identifier, rate_limit
+    from schooner.contrib.ratelimit import (
+        RateLimit, RateLimiter, RateLimitExceeded, normalize_identifier, rate_limit
+    )
 
     app = App(components=[RateLimit(default="100/minute", trusted_proxies=["10.0.0.0/8"])])
 
@@ -14,14 +16,16 @@
         key = f"login:{limiter.client_address(request)}:{normalize_identifier(form.email)}"
         result = await limiter.hit(key, "5/minute")
         if not result.allowed:
-            raise HTTPException(429, headers=result.headers())
+            raise RateLimitExceeded(result)
 
 Built on the ``limits`` library (moving, fixed or sliding windows). A client is its
 address, proxy-aware: ``X-Forwarded-For`` counts only from ``trusted_proxies``. Pass what a
 client types through ``normalize_identifier`` (NFKC, case folding, no hidden characters)
 before keying on it, so another spelling of one account gets no fresh budget. A refused
 request gets 429 with ``Retry-After`` and ``RateLimit-Limit``/``-Remaining``/``-Reset``.
-Counters in Redis hold across every instance of the app.
+Counters in Redis hold across every instance of the app. Options are the fields of
+:class:`RateLimitConfig`; :mod:`schooner.contrib.ratelimit.testing` resets counts between
+tests.
 
 Needs the ``ratelimit`` extra (``redis`` too for Redis storage).
 """
@@ -36,14 +40,8 @@ except ImportError:  # pragma: no cover - exercised without the extra
     raise MissingDependency("limits", "ratelimit") from None
 
 from schooner.contrib.ratelimit._client import TrustedProxies, client_address
-from schooner.contrib.ratelimit._component import (
-    RateLimit,
-    RateLimitExempt,
-    RateLimitMiddleware,
-    RateLimitRule,
-    rate_limit,
-    rate_limit_exempt,
-)
+from schooner.contrib.ratelimit._component import RateLimit
+from schooner.contrib.ratelimit._config import RateLimitConfig
 from schooner.contrib.ratelimit._limiter import (
     KeyFunction,
     RateLimiter,
@@ -51,10 +49,20 @@ from schooner.contrib.ratelimit._limiter import (
     Strategy,
     normalize_identifier,
 )
+from schooner.contrib.ratelimit._middleware import RateLimitMiddleware
+from schooner.contrib.ratelimit._routes import (
+    RateLimitExempt,
+    RateLimitRule,
+    rate_limit,
+    rate_limit_exempt,
+)
+from schooner.contrib.ratelimit.exceptions import RateLimitExceeded
 
 __all__ = [
     "KeyFunction",
     "RateLimit",
+    "RateLimitConfig",
+    "RateLimitExceeded",
     "RateLimitExempt",
     "RateLimitMiddleware",
     "RateLimitResult",

@@ -1,4 +1,4 @@
-"""Sessions and flash messages: signed cookies by default, Redis when you need it.
+"""Sessions and flash messages: signed cookies by default, Redis or the database when you need it.
 
 ::
 
@@ -15,7 +15,11 @@
 The session arrives as a typed parameter, never a global. Cookies are ``HttpOnly``,
 ``SameSite=Lax`` and ``Secure`` on HTTPS (always in production); a tampered cookie or one
 signed with a key no longer accepted is ignored. Call ``session.regenerate()`` at login and
-``session.invalidate()`` at logout. ``RedisBackend`` keeps the data server-side.
+``session.invalidate()`` at logout. Options are the fields of :class:`SessionsConfig`
+(keywords, ``config=``, or a settings block); ``RedisBackend`` keeps the data server-side,
+``schooner.contrib.sessions.database.DatabaseBackend`` in a table. Errors are in
+:mod:`~schooner.contrib.sessions.exceptions`; :mod:`~schooner.contrib.sessions.testing`
+reads and writes a test client's session.
 
 Needs the ``sessions`` extra (``redis`` too for ``RedisBackend``).
 """
@@ -30,28 +34,29 @@ except ImportError:  # pragma: no cover - exercised without the extra
     raise MissingDependency("itsdangerous", "sessions") from None
 
 from schooner.contrib.sessions._backends import CookieBackend, SessionBackend
-from schooner.contrib.sessions._component import (
-    SessionMiddleware,
-    Sessions,
-    SessionTooLarge,
-    get_session,
-    lazy_session,
-)
+from schooner.contrib.sessions._component import Sessions
+from schooner.contrib.sessions._config import Expiry, SameSite, SessionsConfig
 from schooner.contrib.sessions._flash import Flash, FlashMessage, Level
+from schooner.contrib.sessions._middleware import SessionMiddleware
 from schooner.contrib.sessions._redis import RedisBackend
 from schooner.contrib.sessions._session import Session
+from schooner.contrib.sessions._state import get_session, lazy_session
+from schooner.contrib.sessions.exceptions import SessionTooLarge
 
 __all__ = [
     "CookieBackend",
+    "Expiry",
     "Flash",
     "FlashMessage",
     "Level",
     "RedisBackend",
+    "SameSite",
     "Session",
     "SessionBackend",
     "SessionMiddleware",
     "SessionTooLarge",
     "Sessions",
+    "SessionsConfig",
     "get_session",
     "lazy_session",
 ]

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from schooner.contrib.sessions._session import Session
 
 __all__ = ["CookieBackend", "SessionBackend"]
 
 
+@runtime_checkable
 class SessionBackend(Protocol):
     """What ``Sessions(backend=...)`` accepts."""
 
@@ -41,23 +42,33 @@ class CookieBackend:
 
     async def load(self, token: str) -> Session | None:
         """Decode the JSON the cookie carries."""
-        try:
-            payload: Any = json.loads(token)
-            data, created = payload["d"], float(payload["c"])
-        except (ValueError, KeyError, TypeError):
-            return None
-        if not isinstance(data, dict):
-            return None
-        return Session(data, created=created)
+        return decode_cookie_session(token)
 
     async def save(self, session: Session, max_age: int) -> str:
         """Encode the data (and creation time) as compact JSON."""
-        return json.dumps(
-            {"d": session.to_dict(), "c": session.created}, separators=(",", ":"), sort_keys=True
-        )
+        return encode_cookie_session(session)
 
     async def delete(self, session: Session) -> None:
         """Nothing to delete: the cookie is the session."""
+
+
+def encode_cookie_session(session: Session) -> str:
+    """The token a cookie session is stored as: its data and creation time, as JSON."""
+    return json.dumps(
+        {"d": session.to_dict(), "c": session.created}, separators=(",", ":"), sort_keys=True
+    )
+
+
+def decode_cookie_session(token: str) -> Session | None:
+    """The session a cookie token holds, or ``None`` when it is not one."""
+    try:
+        payload: Any = json.loads(token)
+        data, created = payload["d"], float(payload["c"])
+    except (ValueError, KeyError, TypeError):
+        return None
+    if not isinstance(data, dict):
+        return None
+    return Session(data, created=created)
 
 
 def new_session_id() -> str:

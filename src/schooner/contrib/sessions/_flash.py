@@ -8,6 +8,7 @@ from typing import Any, Literal
 import msgspec
 
 from schooner.contrib.sessions._session import Session
+from schooner.contrib.sessions._state import get_session, lazy_session
 from schooner.http import Request
 
 __all__ = ["Flash", "FlashMessage", "Level"]
@@ -87,8 +88,6 @@ class Flash:
 
 async def get_flash(request: Request) -> Flash:
     """The provider behind parameters annotated ``Flash``."""
-    from schooner.contrib.sessions._component import get_session
-
     return Flash(await get_session(request))
 
 
@@ -98,8 +97,6 @@ async def flash_context(request: Request) -> Mapping[str, Any]:
     The session is read ahead, but a page that never calls the helper leaves it unused:
     no ``Vary: Cookie``, nothing saved.
     """
-    from schooner.contrib.sessions._component import lazy_session
-
     use = await lazy_session(request)
     popped: list[FlashMessage] | None = None
 

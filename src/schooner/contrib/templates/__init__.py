@@ -14,9 +14,13 @@
     async def about(request: Request, templates: Templates) -> HTMLResponse:
         return await templates.response(request, "about.html")
 
-Every template sees ``request``, ``url_for``, ``static_url`` and what context processors
-add (flash messages, the CSRF token, the user — each from its own battery). Templates are
-compiled once and cached; rendering is asynchronous.
+Every template sees ``request``, ``url_for``, ``static_url`` and what context providers
+add (flash messages, the CSRF token, the nonce — each from its own battery, through the
+:class:`ContextProvider` protocol; components ship folders through
+:class:`TemplateFolders`). Templates are compiled once and cached. Options are the fields of
+:class:`TemplatesConfig`; Jinja2's own errors (``TemplateNotFound``…) are not wrapped, so
+the battery has no exceptions module; :mod:`schooner.contrib.templates.testing` records
+what a request rendered.
 
 Needs the ``templates`` extra: ``pip install 'schooner[templates]'``.
 """
@@ -30,11 +34,12 @@ except ImportError:  # pragma: no cover - exercised without the extra
 
     raise MissingDependency("jinja2", "templates") from None
 
-from schooner.contrib.templates._component import (
+from schooner.contrib.templates._component import Templates
+from schooner.contrib.templates._config import TemplatesConfig
+from schooner.contrib.templates._protocols import (
     ContextProcessor,
     ContextProvider,
     TemplateFolders,
-    Templates,
 )
 from schooner.contrib.templates._response import TemplateResponse
 
@@ -44,4 +49,5 @@ __all__ = [
     "TemplateFolders",
     "TemplateResponse",
     "Templates",
+    "TemplatesConfig",
 ]

@@ -3,52 +3,25 @@
 from __future__ import annotations
 
 import inspect
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Unpack
 
 import jinja2
 
+from schooner.contrib.templates._config import TemplatesConfig, TemplatesOptions
+from schooner.contrib.templates._errors import ErrorPages
+from schooner.contrib.templates._protocols import ContextProcessor, ContextProvider, TemplateFolders
 from schooner.exceptions import HTTPException, ImproperlyConfigured
 from schooner.http import HTMLResponse, Request
 
 if TYPE_CHECKING:
     from schooner.app import App
 
-__all__ = ["ContextProcessor", "ContextProvider", "TemplateFolders", "Templates"]
+__all__ = ["RenderObserver", "Templates"]
 
-ContextProcessor = Callable[[Request], Mapping[str, Any] | Awaitable[Mapping[str, Any]]]
-"""``(request) -> mapping`` (sync or async): values added to every template's context."""
-
-
-@runtime_checkable
-class ContextProvider(Protocol):
-    """A component that adds values to every template's context.
-
-    Any component of the app with this method is one (the sessions battery adds
-    ``get_flashed_messages``, CSRF ``csrf_token``, security headers ``csp_nonce``); it does
-    not import this battery, and the order of the components does not matter.
-    """
-
-    def template_context(
-        self, request: Request
-    ) -> Mapping[str, Any] | Awaitable[Mapping[str, Any]]:
-        """The values for this request (called once per rendered template)."""
-        ...
-
-
-@runtime_checkable
-class TemplateFolders(Protocol):
-    """A component that ships templates (the forms battery's macros, an admin's pages).
-
-    Its folders are searched after the project's own, in the order of the components, so a
-    project overrides a component's template by having one of the same name.
-    """
-
-    def template_folders(self) -> Sequence[Path]:
-        """The folders to search, most important first."""
-        ...
-
+RenderObserver = Callable[[str, Mapping[str, Any]], None]
+"""Called with a template's name and context each time one is rendered (test helpers)."""
 
 _DICT_ATTRIBUTES = frozenset(dir(dict))
 OWN_TEMPLATES = Path(__file__).parent / "templates"
@@ -96,54 +69,49 @@ class Templates:
 
     Args:
         directories: the project's template folders (one path or several).
-        context_processors: ``(request) -> mapping`` callables (sync or async) whose
-            results are added to every template's context.
-        globals: names available in every template (functions, constants).
-        filters: extra Jinja2 filters by name.
-        extensions: Jinja2 extensions to load.
-        auto_reload: reload changed files; defaults to the app's debug mode.
-        error_pages: answer browsers' errors (404, 403, 405, 500…) with HTML pages rendered
-            from ``errors/<status>.html`` or ``errors/error.html`` (the battery ships a plain
-            one; put your own in your template folder); API clients keep getting problem
-            details. Exception handlers you register yourself win.
-        async_rendering: compile templates for async rendering, so they can call async
-            functions (``{{ fetch_news() }}`` awaits a coroutine). Off by default: sync
-            templates render about 1.6 times faster, and rendering never awaits I/O.
+        config: every option at once, e.g. a block of the project's settings.
+        **options: fields of :class:`TemplatesConfig` (``context_processors``, ``globals``,
+            ``filters``, ``extensions``, ``auto_reload``, ``error_pages``,
+            ``async_rendering``), which win over ``config``.
+
+    Raises:
+        ImproperlyConfigured: an option is unknown or invalid, or a folder does not exist.
     """
 
     name = "templates"
 
     def __init__(
         self,
-        directories: str | Path | Sequence[str | Path] = "templates",
+        directories: str | Path | Sequence[str | Path] | None = None,
         *,
-        context_processors: Iterable[ContextProcessor] = (),
-        globals: Mapping[str, Any] | None = None,
-        filters: Mapping[str, Callable[..., Any]] | None = None,
-        extensions: Sequence[str | type[jinja2.ext.Extension]] = (),
-        auto_reload: bool | None = None,
-        error_pages: bool = True,
-        async_rendering: bool = False,
+        config: TemplatesConfig | None = None,
+        **options: Unpack[TemplatesOptions],
     ) -> None:
-        if isinstance(directories, str | Path):
-            directories = [directories]
-        self.directories = [Path(d).resolve() for d in directories]
-        for directory in self.directories:
-            if not directory.is_dir():
-                raise ImproperlyConfigured(
-                    f"Template folder {str(directory)!r} does not exist. Create it, or pass "
-                    "Templates(...) the folder your templates are in."
-                )
-        self.context_processors = list(context_processors)
-        self._globals = dict(globals or {})
-        self._filters = dict(filters or {})
-        self._extensions = list(extensions)
-        self._auto_reload = auto_reload
-        self.error_pages = error_pages
-        self.async_rendering = async_rendering
+        values: dict[str, object] = dict(options)
+        if directories is not None:
+            values["directories"] = directories
+        self.config = TemplatesConfig.build(config, values, owner="Templates")
+        self.directories = [Path(d).resolve() for d in self.config.directories]
         self._app: App | None = None
         self._env: jinja2.Environment | None = None
         self._all_processors: list[ContextProcessor] | None = None
+        # Test helpers (testing.record_templates) watch renders through these.
+        self._observers: list[RenderObserver] = []
+
+    @property
+    def context_processors(self) -> list[ContextProcessor]:
+        """The context processors given to this component."""
+        return self.config.context_processors
+
+    @property
+    def error_pages(self) -> bool:
+        """Whether browsers get HTML error pages."""
+        return self.config.error_pages
+
+    @property
+    def async_rendering(self) -> bool:
+        """Whether templates are compiled for async rendering."""
+        return self.config.async_rendering
 
     # -- component ----------------------------------------------------------------------------
 
@@ -151,9 +119,7 @@ class Templates:
         """Provide ``Templates`` to handlers (and to ``TemplateResponse``); serve error pages."""
         self._app = app
         app.provide(Templates, self._self, scope="app")
-        if self.error_pages:
-            from schooner.contrib.templates._errors import ErrorPages
-
+        if self.config.error_pages:
             pages = ErrorPages(self)
             # Registered only where the user has no handler of their own (theirs win, also
             # when they add one after this).
@@ -193,17 +159,18 @@ class Templates:
                     if f not in folders
                 ]
         folders.append(OWN_TEMPLATES)  # the default error pages, searched last
-        auto_reload = app.debug if self._auto_reload is None else self._auto_reload
+        config = self.config
+        auto_reload = app.debug if config.auto_reload is None else config.auto_reload
         env = _Environment(
             loader=jinja2.FileSystemLoader([str(f) for f in folders]),
             autoescape=_autoescape,
-            enable_async=self.async_rendering,
+            enable_async=config.async_rendering,
             auto_reload=auto_reload,
             cache_size=-1,  # never evict: a site has a bounded number of templates
-            extensions=self._extensions,
+            extensions=config.extensions,
         )
-        env.globals.update(self._globals)
-        env.filters.update(self._filters)
+        env.globals.update(config.globals)
+        env.filters.update(config.filters)
         return env
 
     # -- rendering ------------------------------------------------------------------------------
@@ -242,7 +209,9 @@ class Templates:
         """Render the template ``name`` (or the first that exists of several) to a string."""
         template = self.env.get_or_select_template(name if isinstance(name, str) else list(name))
         context = await self.context(request, values or {})
-        if self.async_rendering:
+        for observe in self._observers:
+            observe(template.name or str(name), context)
+        if self.config.async_rendering:
             return await template.render_async(context)
         return template.render(context)
 

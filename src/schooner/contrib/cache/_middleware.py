@@ -1,4 +1,4 @@
-"""Response caching for GET routes that opt in with ``@cache_response(ttl=...)``.
+"""``ResponseCacheMiddleware``: whole GET responses of the routes that opt in, from the cache.
 
 A shared (server-side) cache, so it follows the rules RFC 9111 sets for shared caches: a
 response with ``Cache-Control: no-store``, ``private`` or ``no-cache`` is not stored, nor
@@ -12,76 +12,22 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import msgspec
 
-from schooner.exceptions import ImproperlyConfigured
-from schooner.routing import RouteTable
+from schooner.contrib.cache._routes import CachePlan, CacheResponse
 from schooner.types import ASGIApp, Message, Receive, Scope, Send
 
 if TYPE_CHECKING:
-    from schooner.contrib.cache._cache import Cache
+    from schooner.contrib.cache._component import Cache
 
-__all__ = ["CacheResponse", "ResponseCacheMiddleware", "cache_response"]
+__all__ = ["ResponseCacheMiddleware"]
 
 RESPONSE_PREFIX = "r:"
 UNCACHEABLE = frozenset({"no-store", "private", "no-cache"})
 # Headers this layer writes itself, never stored with an entry.
 OWN_HEADERS = frozenset({b"age", b"x-cache"})
-
-
-@dataclass(frozen=True, slots=True)
-class CacheResponse:
-    """Route metadata: store this GET route's responses (made by :func:`cache_response`).
-
-    Attributes:
-        ttl: seconds an entry lives (``None``: the cache's ``default_ttl``).
-        statuses: the response statuses that may be stored.
-    """
-
-    ttl: float | None = None
-    statuses: frozenset[int] = frozenset({200})
-
-    def __post_init__(self) -> None:
-        if self.ttl is not None and self.ttl <= 0:
-            raise ImproperlyConfigured(
-                "cache_response(ttl=...) must be a positive number of seconds."
-            )
-
-
-def cache_response(ttl: float | None = None, *, statuses: Iterable[int] = (200,)) -> CacheResponse:
-    """Cache a GET route's responses: ``@app.get("/news", meta=[cache_response(ttl=60)])``.
-
-    HEAD requests are answered from the same entries. Needs the ``Cache`` component.
-
-    Args:
-        ttl: seconds an entry lives (default: the cache's ``default_ttl``); a shorter
-            ``max-age`` or ``s-maxage`` in the response's ``Cache-Control`` wins.
-        statuses: the response statuses that may be stored (only 200 by default).
-    """
-    return CacheResponse(ttl, frozenset(statuses))
-
-
-class _Plan:
-    """Which routes of one app are cached, decided once when the app is built."""
-
-    def __init__(self) -> None:
-        self.table: RouteTable | None = None
-        self.per_route: dict[int, CacheResponse] = {}
-
-    def build(self, table: RouteTable) -> None:
-        self.table = table
-        self.per_route = {
-            id(route): policy for route in table if (policy := route.find(CacheResponse))
-        }
-
-    def policy_for(self, scope: Scope) -> CacheResponse | None:
-        if not self.per_route or self.table is None:
-            return None
-        route = self.table.match(scope).route
-        return None if route is None else self.per_route.get(id(route))
 
 
 class _Entry(msgspec.Struct, array_like=True):
@@ -94,7 +40,7 @@ class _Entry(msgspec.Struct, array_like=True):
 class ResponseCacheMiddleware:
     """Answer opted-in GET/HEAD routes from the cache; store fresh responses that allow it."""
 
-    def __init__(self, app: ASGIApp, *, cache: Cache, plan: _Plan) -> None:
+    def __init__(self, app: ASGIApp, *, cache: Cache, plan: CachePlan) -> None:
         self.app = app
         self.cache = cache
         self.plan = plan

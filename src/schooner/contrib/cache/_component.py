@@ -9,19 +9,21 @@ import inspect
 import typing
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, overload
+from typing import TYPE_CHECKING, Any, ParamSpec, Protocol, TypeVar, Unpack, overload
 
 import msgspec
 
 from schooner.concurrency import run_sync
 from schooner.contrib.cache._backends import CacheBackend, MemoryBackend
-from schooner.exceptions import ImproperlyConfigured
+from schooner.contrib.cache._config import CacheConfig, CacheOptions, check_ttl
+from schooner.contrib.cache._middleware import ResponseCacheMiddleware
+from schooner.contrib.cache._routes import CachePlan
 from schooner.middleware import Middleware
 
 if TYPE_CHECKING:
     from schooner.app import App
 
-__all__ = ["Cache"]
+__all__ = ["Cache", "CachedDecorator"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -73,19 +75,36 @@ class Cache:
     Args:
         backend: :class:`MemoryBackend` (default: per process, LRU-bounded) or
             :class:`RedisBackend` (shared by every instance).
-        default_ttl: seconds an entry lives when a call does not say (``None``: until
-            evicted).
+        config: every option at once, e.g. a block of the project's settings.
+        **options: fields of :class:`CacheConfig` (``default_ttl``), which win over
+            ``config``.
+
+    Raises:
+        ImproperlyConfigured: an option is unknown or invalid.
     """
 
     name = "cache"
 
     def __init__(
-        self, backend: CacheBackend | None = None, *, default_ttl: float | None = 300
+        self,
+        backend: CacheBackend | None = None,
+        *,
+        config: CacheConfig | None = None,
+        **options: Unpack[CacheOptions],
     ) -> None:
-        _check_ttl(default_ttl, "Cache(default_ttl=...)")
-        self.backend: CacheBackend = backend if backend is not None else MemoryBackend()
-        self.default_ttl = default_ttl
+        values: dict[str, object] = dict(options)
+        if backend is not None:
+            values["backend"] = backend
+        self.config = CacheConfig.build(config, values, owner="Cache")
+        configured = self.config.backend
+        # Not `or`: an empty MemoryBackend is falsy (it has a length).
+        self.backend: CacheBackend = configured if configured is not None else MemoryBackend()
         self._locks = _KeyLocks()
+
+    @property
+    def default_ttl(self) -> float | None:
+        """Seconds an entry lives when a call does not say (``None``: until evicted)."""
+        return self.config.default_ttl
 
     def setup(self, app: App) -> None:
         """Provide ``Cache`` to handlers and add the response-caching middleware.
@@ -93,10 +112,8 @@ class Cache:
         The middleware goes outside the session middleware when sessions are already set
         up, so that it sees the ``Set-Cookie`` and ``Vary: Cookie`` they add.
         """
-        from schooner.contrib.cache._response import ResponseCacheMiddleware, _Plan
-
         app.provide(Cache, self._provide, scope="app")
-        plan = _Plan()
+        plan = CachePlan()
         app.on_build(plan.build)
         middleware = Middleware(
             ResponseCacheMiddleware, cache=self, plan=plan, name="ResponseCacheMiddleware"
@@ -129,7 +146,7 @@ class Cache:
         Raises:
             TypeError: the value cannot be serialised (it names the offending type).
         """
-        _check_ttl(ttl, "ttl")
+        check_ttl(ttl, "ttl")
         await self.backend.set(VALUE_PREFIX + key, _encode(value), self._ttl(ttl))
 
     async def delete(self, key: str) -> bool:
@@ -155,7 +172,7 @@ class Cache:
         instead of each running their own (a lock per key). A miss returns the factory's
         own value; a hit returns the decoded value (pass ``type=`` to get your type back).
         """
-        _check_ttl(ttl, "ttl")
+        check_ttl(ttl, "ttl")
         raw = await self.backend.get(VALUE_PREFIX + key)
         if raw is not None:
             return msgspec.msgpack.decode(raw, type=type)
@@ -192,7 +209,7 @@ class Cache:
             type: the type results are decoded into on a hit; by default the function's
                 return annotation.
         """
-        _check_ttl(ttl, "ttl")
+        check_ttl(ttl, "ttl")
 
         def decorate(func: Callable[..., Any]) -> Callable[..., Awaitable[Any]]:
             signature = inspect.signature(func)
@@ -220,13 +237,6 @@ class Cache:
 
     def _ttl(self, ttl: float | None) -> float | None:
         return self.default_ttl if ttl is None else ttl
-
-
-def _check_ttl(ttl: float | None, what: str) -> None:
-    if ttl is not None and ttl <= 0:
-        raise ImproperlyConfigured(
-            f"{what} must be a positive number of seconds (or None for the default)."
-        )
 
 
 def _encode(value: Any) -> bytes:
