@@ -522,6 +522,21 @@ class App(RouteRegistry):
         self.build()
         return static_url(self._static_files, path)
 
+    async def send_error(self, exc: Exception, scope: Scope, receive: Receive, send: Send) -> None:
+        """Answer ``exc`` as the app's exception handlers would, from inside a middleware.
+
+        For app-level middleware that refuses a request (a CSRF 403, a 413 while reading a
+        form): the answer goes out through the layers outside it — CORS, logging, security
+        headers — as a response, where raising would reach only the server-error layer.
+        HTML error pages and your own handlers apply as they do to a route's errors.
+
+        Raises:
+            Exception: ``exc`` itself, when no handler answers it (it becomes a 500).
+        """
+        self.build()
+        if not await self._errors.respond(exc, scope, receive, send):
+            raise exc
+
     # -- ASGI -------------------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:

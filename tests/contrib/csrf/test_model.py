@@ -69,6 +69,10 @@ def site(tmp_path: Path, **options: object) -> App:
     async def token(value: Annotated[str, Inject(csrf_token)]) -> str:
         return value
 
+    @app.get("/my-vote")
+    async def my_vote(session: Session) -> str:
+        return str(session.get("vote"))
+
     return app
 
 
@@ -80,7 +84,8 @@ def test_the_trailing_slash_variant_is_checked_too(tmp_path: Path) -> None:
         for path in ("/form", "/form/"):
             response = client.post(path, data={"choice": "evil"})
             assert response.status_code == 403, path
-            assert "set-cookie" not in response.headers
+            assert response.json()["title"] == "CSRF check failed"
+        assert client.get("/my-vote").text == "None"  # the handler never ran
 
 
 def test_a_view_that_reads_no_session_refuses_cross_site_posts(tmp_path: Path) -> None:
@@ -249,3 +254,35 @@ def test_fuzzed_posts_to_a_protected_form_never_give_5xx(
 
 
 FUZZ_APPS: dict[str, App] = {}
+
+
+def test_layers_outside_csrf_see_its_refusals_as_responses(tmp_path: Path) -> None:
+    """A CSRF 403 (and a 413 read for the token) reach outer middleware as responses."""
+    from schooner import Request, Response
+    from schooner.middleware import CallNext
+
+    seen: list[int] = []
+
+    async def outer(request: Request, call_next: CallNext) -> Response:
+        response = await call_next(request)
+        seen.append(response.status_code)
+        response.headers["x-outer"] = "yes"
+        return response
+
+    app = App(
+        middleware=[outer],
+        components=[Sessions(secret_keys=[KEY]), CSRF()],
+        settings=production(),
+        openapi=None,
+    )
+
+    @app.post("/form")
+    async def post_form(vote: Annotated[Vote, Form()], session: Session) -> str:
+        return vote.choice
+
+    with TestClient(app) as client:
+        refused = client.post("/form", data={"choice": "a"}, headers={"origin": "null"})
+        too_large = client.post("/form", data={"choice": "x" * (1024 * 1024 + 10)})
+    assert (refused.status_code, too_large.status_code) == (403, 413)
+    assert refused.headers["x-outer"] == too_large.headers["x-outer"] == "yes"
+    assert seen == [403, 413]

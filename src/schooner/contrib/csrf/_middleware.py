@@ -60,8 +60,9 @@ class CSRFMiddleware:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Check unsafe HTTP requests; pass everything else through.
 
-        Raises:
-            CSRFCheckFailed: the request failed the check (a 403).
+        A refusal (:class:`CSRFCheckFailed`, or a 413 while reading the form for its token)
+        is answered with the app's exception handlers (``App.send_error``), so the layers
+        outside this one see a response.
         """
         if scope["type"] != "http" or scope["method"] in SAFE_METHODS:
             await self.app(scope, receive, send)
@@ -78,16 +79,21 @@ class CSRFMiddleware:
         site = headers.get(b"sec-fetch-site")
         problem = self._origin_problem(scope, headers, site)
         request: Request | None = None
-        if problem is None and rule.token and site is None:
-            # No Fetch Metadata: an older browser (or a script with a cookie jar) on a
-            # cookie-authenticated route, so the origin cannot be proven: ask for the token.
-            request = Request(scope, receive)
-            problem = self._referer_problem(scope, headers) or await self._token_problem(
-                request, headers
-            )
-        if problem is not None:
-            logger.warning("CSRF check failed for %s %s: %s", scope["method"], path, problem)
-            raise CSRFCheckFailed(problem)
+        try:
+            if problem is None and rule.token and site is None:
+                # No Fetch Metadata: an older browser (or a script with a cookie jar) on a
+                # cookie-authenticated route, so the origin cannot be proven: ask for the
+                # token.
+                request = Request(scope, receive)
+                problem = self._referer_problem(scope, headers) or await self._token_problem(
+                    request, headers
+                )
+            if problem is not None:
+                logger.warning("CSRF check failed for %s %s: %s", scope["method"], path, problem)
+                raise CSRFCheckFailed(problem)
+        except HTTPException as exc:
+            await _answer(exc, scope, receive, send)
+            return
         await self.app(scope, request.replay_receive() if request else receive, send)
 
     # -- origin ----------------------------------------------------------------------------------
@@ -197,3 +203,13 @@ def _authorized(headers: Mapping[bytes, str]) -> bool:
         return False
     scheme = value.split(" ", 1)[0].strip().lower().encode("latin-1")
     return scheme not in AMBIENT_SCHEMES
+
+
+async def _answer(exc: HTTPException, scope: Scope, receive: Receive, send: Send) -> None:
+    """Send the app's answer to ``exc`` (raise it where there is no Schooner app)."""
+    from schooner import App
+
+    app = scope.get("app")
+    if not isinstance(app, App):
+        raise exc
+    await app.send_error(exc, scope, receive, send)
