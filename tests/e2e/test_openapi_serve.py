@@ -35,6 +35,31 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
         yield running
 
 
+def run_schemathesis(
+    server: Server, cwd: Path, *, max_examples: int, seed: int
+) -> subprocess.CompletedProcess[str]:
+    """schemathesis --checks all on the served document, reproducibly (fixed seed, one worker)."""
+    command = [
+        str(SCHEMATHESIS),
+        "run",
+        f"http://127.0.0.1:{server.port}/openapi.json",
+        "--checks",
+        "all",
+        "--max-examples",
+        str(max_examples),
+        "--workers",
+        "1",
+        "--seed",
+        str(seed),
+        "--generation-database",
+        "none",
+        "--no-color",
+    ]
+    return subprocess.run(
+        command, cwd=cwd, capture_output=True, text=True, timeout=900, check=False
+    )
+
+
 def fetch_document(server: Server) -> dict[str, object]:
     with urllib.request.urlopen(f"http://127.0.0.1:{server.port}/openapi.json") as response:
         document: dict[str, object] = json.loads(response.read())
@@ -54,25 +79,7 @@ def test_the_served_document_is_valid(server: Server) -> None:
 
 def test_schemathesis_finds_no_errors(server: Server, tmp_path: Path) -> None:
     """Every check passes: no 5xx, every status, header, type and body as documented."""
-    command = [
-        str(SCHEMATHESIS),
-        "run",
-        f"http://127.0.0.1:{server.port}/openapi.json",
-        "--checks",
-        "all",
-        "--max-examples",
-        "40",
-        "--workers",
-        "1",
-        "--seed",
-        "20261130",
-        "--generation-database",
-        "none",
-        "--no-color",
-    ]
-    result = subprocess.run(
-        command, cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False
-    )
+    result = run_schemathesis(server, tmp_path, max_examples=40, seed=20261130)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
     assert "No issues found" in output

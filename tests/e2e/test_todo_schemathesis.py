@@ -11,19 +11,18 @@ import asyncio
 import os
 import re
 import socket
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_serve import ROOT, Server, server_env, serving
+from test_examples_serve import migrate
+from test_openapi_serve import run_schemathesis
+from test_serve import Server, server_env, serving
 
 from schooner.contrib.orm.testing import TestDatabase
 
 pytestmark = pytest.mark.e2e
 
-SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 POSTGRESQL = os.environ.get(
     "TEST_POSTGRESQL_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
 )
@@ -49,16 +48,7 @@ def todo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     url = asyncio.run(database.create())
     env = server_env(DATABASE_URL=url, SCHOONER_ENVIRONMENT="development")
     try:
-        migrated = subprocess.run(
-            [sys.executable, "-m", "schooner.cli", "db", "migrate"],
-            cwd=ROOT / "examples" / "todo",
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert migrated.returncode == 0, migrated.stdout + migrated.stderr
+        migrate(env)
         log = tmp_path_factory.mktemp("todo") / "server.log"
         with serving(log, env, app="examples/todo/app.py", probe="/openapi.json") as server:
             yield server
@@ -68,25 +58,7 @@ def todo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
 
 def test_schemathesis_finds_no_failures_on_postgresql(todo: Server, tmp_path: Path) -> None:
     """--checks all with a fixed seed: zero failures, undocumented status codes included."""
-    command = [
-        str(SCHEMATHESIS),
-        "run",
-        f"http://127.0.0.1:{todo.port}/openapi.json",
-        "--checks",
-        "all",
-        "--max-examples",
-        "30",
-        "--workers",
-        "1",
-        "--seed",
-        "20261203",
-        "--generation-database",
-        "none",
-        "--no-color",
-    ]
-    result = subprocess.run(
-        command, cwd=tmp_path, capture_output=True, text=True, timeout=900, check=False
-    )
+    result = run_schemathesis(todo, tmp_path, max_examples=30, seed=20261203)
     output = result.stdout + result.stderr
     assert result.returncode == 0, output + "\n--- server log ---\n" + todo.output()[-4000:]
     # The summary line: no failure and no error. A warning may remain: schemathesis cannot

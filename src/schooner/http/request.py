@@ -326,16 +326,7 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
             arrive in time.
         ClientDisconnect: the client went away mid-body.
     """
-    # The declared length first (inlined: this is every JSON request's path).
-    for name, declared in scope["headers"]:
-        if name == b"content-length":
-            try:
-                length = int(declared)
-            except ValueError:
-                raise BadRequest(detail="The Content-Length header is not a number.")
-            if length > limit:
-                raise _too_large(limit)
-            break
+    _check_length(scope, limit)
     task = current_task()
     watch = None
     if task is not None:  # registered for the whole read: its deadline covers every chunk

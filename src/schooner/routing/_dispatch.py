@@ -10,6 +10,7 @@ from typing import Any
 from schooner.exceptions import BadRequest, HTTPException
 from schooner.http._handlers import ExceptionHandlers, ExceptionMiddleware
 from schooner.http._target import route_path
+from schooner.http.origins import normalize_origin, own_origin
 from schooner.http.response import RedirectResponse, Response
 from schooner.routing._table import RouteTable, refuse
 from schooner.routing.route import WEBSOCKET
@@ -38,7 +39,7 @@ class Dispatcher:
     ) -> None:
         self.table = table
         self.errors = errors if errors is not None else ExceptionHandlers({})
-        self.trusted_origins = [_normalise(o) for o in trusted_origins]
+        self.trusted_origins = [normalize_origin(o) for o in trusted_origins]
         self._resolve = table.resolve  # bound once: this runs on every request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -120,22 +121,12 @@ class Dispatcher:
                 cookies = True
         if origin is None or not cookies:
             return None
-        scheme = "https" if scope.get("scheme") in ("wss", "https") else "http"
-        found = _normalise(origin)
-        if host is not None and found == _normalise(f"{scheme}://{host}"):
+        found = normalize_origin(origin)
+        if host is not None and found == own_origin(scope, host):
             return None
         if any(fnmatch.fnmatchcase(found, pattern) for pattern in self.trusted_origins):
             return None
         return origin
-
-
-def _normalise(origin: str) -> str:
-    """Lower-case, no trailing slash, no default port (browsers omit it in Origin)."""
-    origin = origin.rstrip("/").lower()
-    for scheme, port in (("http://", ":80"), ("https://", ":443")):
-        if origin.startswith(scheme) and origin.endswith(port):
-            return origin[: -len(port)]
-    return origin
 
 
 def _redirect(scope: Scope, path: str) -> Response:

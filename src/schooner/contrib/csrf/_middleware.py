@@ -14,6 +14,7 @@ from schooner.contrib.csrf.exceptions import CSRFCheckFailed
 from schooner.contrib.sessions import get_session
 from schooner.exceptions import HTTPException
 from schooner.http import Request
+from schooner.http.origins import normalize_origin, own_origin
 from schooner.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["CSRFMiddleware"]
@@ -54,7 +55,7 @@ class CSRFMiddleware:
         self.field_name = config.field_name
         self.header_label = config.header_name
         self.header_name = config.header_name.lower().encode("latin-1")
-        self.trusted_origins = [_normalise(o) for o in trusted_origins]
+        self.trusted_origins = [normalize_origin(o) for o in trusted_origins]
         self.exempt_paths = list(config.exempt_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -111,7 +112,7 @@ class CSRFMiddleware:
                 return None
             return f"The request comes from another site ({origin or site}), which is not trusted."
         if origin is not None and (
-            origin == "null" or not self._allowed(origin, _own_origin(scope, headers))
+            origin == "null" or not self._allowed(origin, own_origin(scope, headers.get(b"host")))
         ):
             return f"The request comes from another site ({origin}), which is not trusted."
         return None
@@ -125,15 +126,17 @@ class CSRFMiddleware:
         if not referer:
             return "An HTTPS form post must come with a Referer or Origin header."
         parts = urlsplit(referer)
-        if not self._allowed(f"{parts.scheme}://{parts.netloc}", _own_origin(scope, headers)):
+        if not self._allowed(
+            f"{parts.scheme}://{parts.netloc}", own_origin(scope, headers.get(b"host"))
+        ):
             return "The Referer is another site, which is not trusted."
         return None
 
     def _allowed(self, origin: str, own: str) -> bool:
-        return _normalise(origin) == own or self._trusted(origin)
+        return normalize_origin(origin) == own or self._trusted(origin)
 
     def _trusted(self, origin: str) -> bool:
-        origin = _normalise(origin)
+        origin = normalize_origin(origin)
         return any(fnmatch.fnmatchcase(origin, trusted) for trusted in self.trusted_origins)
 
     # -- token -----------------------------------------------------------------------------------
@@ -174,23 +177,6 @@ def _limit(request: Request, multipart: bool) -> int:
 
 def _headers(scope: Scope) -> dict[bytes, str]:
     return {k: v.decode("latin-1") for k, v in scope.get("headers", ())}
-
-
-def _own_origin(scope: Scope, headers: Mapping[bytes, str]) -> str:
-    host = headers.get(b"host")
-    if not host:
-        server_host, port = scope.get("server") or ("", "")
-        host = f"{server_host}:{port}"
-    return _normalise(f"{scope.get('scheme', 'http')}://{host}")
-
-
-def _normalise(origin: str) -> str:
-    """Lower-case, no trailing slash, no default port (browsers omit it in Origin)."""
-    origin = origin.rstrip("/").lower()
-    for scheme, port in (("http://", ":80"), ("https://", ":443")):
-        if origin.startswith(scheme) and origin.endswith(port):
-            return origin[: -len(port)]
-    return origin
 
 
 def _authorized(headers: Mapping[bytes, str]) -> bool:
