@@ -246,3 +246,17 @@ def test_path_errors(tmp_path: Path, setup: str, target: str, message: str) -> N
         (tmp_path / target).write_text("")
     with pytest.raises(AppNotFound, match=message):
         locate_app(f"./{target}")
+
+
+def test_each_folders_app_py_is_its_own(tmp_path: Path) -> None:
+    """Two projects' app.py loaded in one process: each folder gets its own app."""
+    apps = []
+    for name in ("first", "second"):
+        folder = tmp_path / name
+        folder.mkdir()
+        (folder / "app.py").write_text(
+            f"from schooner import App\napp = App()\napp.state.name = {name!r}\n"
+        )
+        apps.append(locate_app(str(folder / "app.py")).app)
+    assert [app.state.name for app in apps] == ["first", "second"]
+    sys.modules.pop("app", None)

@@ -147,6 +147,12 @@ def _import(module_name: str, app_dir: Path) -> ModuleType:
     folder = str(app_dir)
     if not sys.path or sys.path[0] != folder:
         sys.path.insert(0, folder)
+    # A module of that name imported from another folder (another project's app.py, in the
+    # same process) is not this one: import this folder's afresh.
+    existing = sys.modules.get(module_name)
+    existing_file = getattr(existing, "__file__", None)
+    if existing_file and not Path(existing_file).resolve().is_relative_to(app_dir.resolve()):
+        del sys.modules[module_name]
     try:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
