@@ -23,6 +23,7 @@ PACKAGES = [
     "schooner.contrib.cache",
     "schooner.contrib.csrf",
     "schooner.contrib.forms",
+    "schooner.contrib.mail",
     "schooner.contrib.ratelimit",
     "schooner.contrib.security",
     "schooner.contrib.sessions",

@@ -19,7 +19,7 @@ from schooner.exceptions import SchoonerError
 ROOT = Path(__file__).resolve().parents[2]
 CONTRIB = ROOT / "src" / "schooner" / "contrib"
 PAGE = ROOT / "docs" / "components.md"
-BATTERIES = ["sessions", "csrf", "cache", "ratelimit", "security", "templates", "forms"]
+BATTERIES = ["sessions", "csrf", "cache", "ratelimit", "security", "templates", "forms", "mail"]
 SHAPE_FILES = ["_config", "_component", "_routes", "_middleware", "exceptions", "testing"]
 MAX_LINES = 400
 
@@ -47,7 +47,7 @@ def package(battery: str) -> ModuleType:
 
 
 def test_the_page_has_a_row_for_every_battery() -> None:
-    """The table lists the seven batteries, each with all its columns."""
+    """The table lists the eight batteries, each with all its columns."""
     rows = grid()
     assert sorted(rows) == sorted(BATTERIES)
     assert {len(cells) for cells in rows.values()} == {len(SHAPE_FILES) + 2}
