@@ -77,6 +77,17 @@ async def test_console_prints_headers_bodies_and_attachments() -> None:
         assert expected in out
 
 
+async def test_console_shows_control_characters_escaped() -> None:
+    """A body cannot send escape sequences to the terminal: they are shown, not obeyed."""
+    stream = io.StringIO()
+    await Mailer(ConsoleBackend(stream), default_from=FROM).send(
+        welcome(text="red \x1b[31malert\x1b[0m\r\nline two\ttab")
+    )
+    out = stream.getvalue()
+    assert "\x1b" not in out
+    assert "red \\x1b[31malert\\x1b[0m\\r\nline two\ttab" in out
+
+
 async def test_console_writes_to_standard_output_by_default(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

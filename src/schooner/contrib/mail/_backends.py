@@ -11,6 +11,7 @@ import os
 import secrets
 import sys
 import threading
+import unicodedata
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -101,12 +102,20 @@ def render_readable(message: EmailMessage) -> str:
             lines.append(f"{name}: {value}")
     for label, body in (("text", message.text), ("html", message.html)):
         if body is not None:
-            lines += ["", f"[{label}]", body.rstrip("\n")]
+            lines += ["", f"[{label}]", _visible(body.rstrip("\n"))]
     for item in message.attachments:
         kind = "inline" if item.inline else "attachment"
         lines.append(f"[{kind}] {item.filename} ({item.content_type}, {len(item.content)} bytes)")
     lines += [rule, ""]
     return "\n".join(lines)
+
+
+def _visible(text: str) -> str:
+    """``text`` with control characters other than line ends and tabs shown escaped, so a
+    body cannot send escape sequences to the developer's terminal."""
+    return "".join(
+        c if c in "\n\t" or unicodedata.category(c) != "Cc" else repr(c)[1:-1] for c in text
+    )
 
 
 class FileBackend:
