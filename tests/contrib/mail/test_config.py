@@ -69,8 +69,10 @@ def test_the_smtp_backend_gets_the_server_options() -> None:
     assert (backend.host, backend.port, backend.use_tls) == ("smtp.example.com", 465, True)
     assert backend.password == Secret("hunter2")
     assert "hunter2" not in repr(mail.config)
-    assert SMTPBackend(starttls=True).port == 587
-    assert SMTPBackend().port == 25
+    assert repr(backend) == "SMTPBackend(smtp.example.com:465, tls)"
+    assert repr(SMTPBackend(starttls=True)) == "SMTPBackend(localhost:587, starttls)"
+    assert repr(SMTPBackend()) == "SMTPBackend(localhost:25, starttls when offered)"
+    assert repr(SMTPBackend(starttls=False, port=2525)) == "SMTPBackend(localhost:2525, plain)"
 
 
 def test_a_backend_object_of_ones_own_is_used() -> None:
@@ -106,6 +108,12 @@ def test_bad_options_say_how_to_fix_them(options: dict[str, Any], message: str) 
     """Each invalid option is an ImproperlyConfigured naming the option and the fix."""
     with pytest.raises(ImproperlyConfigured, match=message):
         Mail(**options)
+
+
+def test_the_smtp_backend_refuses_both_kinds_of_tls() -> None:
+    """SMTPBackend made in code checks starttls with use_tls too."""
+    with pytest.raises(ImproperlyConfigured, match="exclude each other"):
+        SMTPBackend(starttls=True, use_tls=True)
 
 
 def test_a_non_backend_object_is_refused() -> None:

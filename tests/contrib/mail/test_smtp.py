@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import ssl
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from typing import Literal
 
 import pytest
 
@@ -18,6 +21,7 @@ from schooner.contrib.mail import (
     MailConnectionError,
     Mailer,
     MailTimeout,
+    MessageRefused,
     RecipientsRefused,
     SMTPBackend,
 )
@@ -242,3 +246,119 @@ async def test_a_login_a_server_does_not_offer_is_an_authentication_error(
         config = server.config(username="app", password="x")
         with pytest.raises(MailAuthenticationError, match="offers no login"):
             await mailer_for(config).send(full_message())
+
+
+async def test_a_refused_sender_is_a_message_refusal(plain_server: SMTPTestServer) -> None:
+    """A sender the server refuses names the from_ and default_from settings."""
+    mailer = mailer_for(plain_server.config())
+    with pytest.raises(MessageRefused, match=r"refused the sender 'nobody@example\.com'") as caught:
+        await mailer.send(full_message(from_="nobody@example.com"))
+    assert caught.value.code == 553
+    assert "default_from" in str(caught.value)
+
+
+@asynccontextmanager
+async def scripted_server(
+    accept: int, then: Literal["refuse", "close", "hang"]
+) -> AsyncIterator[tuple[int, list[bytes]]]:
+    """An SMTP server that takes ``accept`` messages, then refuses, hangs up or goes silent.
+
+    aiosmtpd cannot misbehave on cue, so this one speaks just enough SMTP by hand.
+    """
+    received: list[bytes] = []
+    stop = asyncio.Event()
+    sessions: list[tuple[asyncio.Task[object], asyncio.StreamWriter]] = []
+
+    async def session(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        assert task is not None
+        sessions.append((task, writer))
+        writer.write(b"220 scripted\r\n")
+        while line := await reader.readline():
+            verb = line[:4].upper()
+            if verb == b"DATA":
+                writer.write(b"354 go on\r\n")
+                await writer.drain()
+                data = await reader.readuntil(b"\r\n.\r\n")
+                if len(received) < accept:
+                    received.append(data)
+                    writer.write(b"250 queued\r\n")
+                elif then == "refuse":
+                    writer.write(b"554 5.7.1 Looks like spam\r\n")
+                elif then == "close":
+                    break
+                else:
+                    await stop.wait()  # silent until the test is over
+            elif verb == b"QUIT":
+                writer.write(b"221 bye\r\n")
+                await writer.drain()
+                break
+            else:  # EHLO, MAIL, RCPT, RSET
+                writer.write(b"250 ok\r\n")
+            await writer.drain()
+        writer.close()
+        await writer.wait_closed()
+
+    server = await asyncio.start_server(session, "127.0.0.1", 0)
+    port = server.sockets[0].getsockname()[1]
+    try:
+        yield port, received
+    finally:
+        stop.set()
+        server.close()
+        for task, writer in sessions:  # every session ends before the test's loop does
+            writer.close()
+            await asyncio.gather(task, return_exceptions=True)
+        await server.wait_closed()
+
+
+def scripted_mailer(port: int) -> Mailer:
+    """A mailer for the scripted server, with a short timeout."""
+    config = MailConfig(
+        backend="smtp",
+        host="127.0.0.1",
+        port=port,
+        starttls=False,
+        timeout=0.5,
+        local_hostname="test",
+    )
+    return mailer_for(config)
+
+
+def batch(count: int) -> list[EmailMessage]:
+    """``count`` messages numbered by subject."""
+    return [full_message(subject=f"n{i}", bcc=[]) for i in range(count)]
+
+
+async def test_a_refused_message_does_not_stop_the_rest_of_the_batch() -> None:
+    """A 554 after DATA is a MessageRefused; the batch goes on and the error says so."""
+    async with scripted_server(accept=1, then="refuse") as (port, received):
+        with pytest.raises(MessageRefused, match=r"554 5\.7\.1 Looks like spam") as caught:
+            await scripted_mailer(port).send_many(batch(3))
+    error = caught.value
+    assert [m.subject for m in error.sent] == ["n0"]
+    assert [m.subject for m in error.unsent] == ["n1", "n2"]
+    assert [f.message.subject for f in error.failures if f.message] == ["n1", "n2"]
+    assert len(received) == 1
+
+
+async def test_a_connection_lost_mid_batch_stops_it() -> None:
+    """A server that hangs up stops the batch: the rest is unsent, nothing is dropped."""
+    async with scripted_server(accept=1, then="close") as (port, received):
+        with pytest.raises(MailConnectionError, match="closed the connection") as caught:
+            await scripted_mailer(port).send_many(batch(3))
+    error = caught.value
+    assert [m.subject for m in error.sent] == ["n0"]
+    assert [m.subject for m in error.unsent] == ["n1", "n2"]
+    assert error.failures == [error]
+    assert len(received) == 1
+
+
+async def test_a_server_silent_mid_batch_is_a_timeout() -> None:
+    """No answer to a message within timeout seconds is a MailTimeout naming the message."""
+    async with scripted_server(accept=0, then="hang") as (port, _):
+        with pytest.raises(MailTimeout, match=r"did not answer within 0\.5 s") as caught:
+            await scripted_mailer(port).send_many(batch(2))
+    assert caught.value.message is not None
+    assert caught.value.message.subject == "n0"
+    assert [m.subject for m in caught.value.unsent] == ["n0", "n1"]

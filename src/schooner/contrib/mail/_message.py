@@ -128,9 +128,10 @@ class EmailMessage:
 
     Addresses are ``ada@example.com`` or ``Ada Lovelace <ada@example.com>``, one per item (a
     single string is one address); they are checked and kept in their normal form. No
-    header value may hold a line break or another control character, so nothing a user
-    types can add a header. ``from_``, ``message_id`` and ``date`` are filled in by the
-    mailer when left out (from its ``default_from``, a new id, now).
+    header value may hold a line break, another control character or an RFC 2047 encoded
+    word (which decodes to anything), so nothing a user types can add a header.
+    ``from_``, ``message_id`` and ``date`` are filled in by the mailer when left out (from
+    its ``default_from``, a new id, now).
 
     Args:
         to, cc, bcc: recipients; at least one in all. ``bcc`` never appears in what the
@@ -149,8 +150,8 @@ class EmailMessage:
 
     Raises:
         InvalidMessage: an address is malformed, a header value holds a control
-            character, an extra header is one the message sets itself, there is no
-            recipient, or no content.
+            character or an encoded word, an extra header is one the message sets itself,
+            there is no recipient, or no content.
     """
 
     to: Sequence[str] = ()

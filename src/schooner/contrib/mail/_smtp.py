@@ -99,8 +99,8 @@ class SMTPBackend:
         self.tls_context = tls_context
 
     def __repr__(self) -> str:
-        tls = "tls" if self.use_tls else {True: "starttls", None: "starttls?", False: "plain"}
-        mode = tls if isinstance(tls, str) else tls[self.starttls]
+        modes = {True: "starttls", None: "starttls when offered", False: "plain"}
+        mode = "tls" if self.use_tls else modes[self.starttls]
         return f"SMTPBackend({self.host}:{self.port}, {mode})"
 
     @property

@@ -144,7 +144,8 @@ class SMTPTestServer:
             STARTTLS, a login is required; otherwise it is offered but not required.
         starttls: a server ``ssl.SSLContext``: offer STARTTLS (and require it to send).
         tls: a server ``ssl.SSLContext``: speak TLS from the first byte (implicit TLS).
-        refuse: recipient addresses answered ``550 no such user``.
+        refuse: addresses the server refuses: as a recipient (``550 no such user``) or as
+            the sender (``553``).
 
     Attributes:
         messages: what the server received, in order.
@@ -251,10 +252,19 @@ class SMTPTestServer:
 
 
 class _Handler:
-    """aiosmtpd's handler: refuses the listed recipients, keeps each message."""
+    """aiosmtpd's handler: refuses the listed addresses, keeps each message."""
 
     def __init__(self, server: SMTPTestServer) -> None:
         self.server = server
+
+    async def handle_MAIL(  # the name aiosmtpd calls
+        self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
+    ) -> str:
+        if address.lower() in self.server.refuse:
+            return "553 5.7.1 Sender address refused"
+        envelope.mail_from = address
+        envelope.mail_options.extend(options)
+        return "250 OK"
 
     async def handle_RCPT(  # the name aiosmtpd calls
         self, server: Any, session: Any, envelope: Any, address: str, options: list[str]
