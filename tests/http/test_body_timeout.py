@@ -176,3 +176,18 @@ def test_body_timeout_from_the_environment() -> None:
     """SCHOONER_BODY_TIMEOUT sets the timeout, in seconds."""
     settings = Settings.load(environ={"SCHOONER_BODY_TIMEOUT": "2.5"}, env_file=None)
     assert settings.body_timeout == 2.5
+
+
+async def test_a_second_read_on_the_same_task_gets_its_own_deadline() -> None:
+    """Reads one after another on one task (the async test client's) each get the full time."""
+
+    async def arriving_after(delay: float) -> AsyncIterator[bytes]:
+        await asyncio.sleep(delay)
+        yield b'{"name": "rope"}'
+
+    async with AsyncTestClient(make_app(timeout=1.0)) as client:
+        # The first read waits long enough for the watch to note its deadline; the second
+        # starts at once and would run into that old deadline after about 0.4 s.
+        first = await client.post("/items", content=arriving_after(0.6), headers=JSON)
+        second = await client.post("/items", content=arriving_after(0.7), headers=JSON)
+    assert (first.status_code, second.status_code) == (200, 200)

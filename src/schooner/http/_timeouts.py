@@ -2,23 +2,17 @@
 
 Arming a timer for every body read costs about 4 µs per request with uvloop (measured), and
 most bodies are already there when they are read: they came in the same packets as the
-headers. Two ways avoid that cost:
-
-* A body read whole (JSON, forms: :func:`read_body`) registers its task with the event
-  loop's :class:`BodyWatch` for the whole read; one timer per loop, running only while reads
-  are registered, cancels those past their deadline, which the read turns into a 408. A
-  read costs two dict operations.
-* A streamed body (each chunk has its own timeout) steps ``receive()`` by hand
-  (:func:`receive_within`); only when that step has to wait is the rest awaited under
-  ``asyncio.timeout_at``.
+headers. So no read arms a timer: a read registers its task with the event loop's
+:class:`BodyWatch` (two dict operations), and one timer per loop, running only while reads
+are registered, cancels the reads past their deadline, which the read turns into a 408.
+A body read whole (JSON, forms: ``read_body``) registers once for the whole body; a
+streamed body (uploads: :func:`receive_within`) registers for each chunk.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Generator
-from types import CoroutineType
-from typing import Any, cast
+from typing import Any
 
 from schooner.exceptions import HTTPException
 from schooner.types import Message, Receive, Scope
@@ -34,91 +28,32 @@ def body_timeout(scope: Scope) -> float:
     return float(timeout) if isinstance(timeout, int | float) else DEFAULT_BODY_TIMEOUT
 
 
-async def receive_within(
-    scope: Scope, receive: Receive, deadline: float | None
-) -> tuple[Message, float | None]:
+async def receive_within(scope: Scope, receive: Receive) -> Message:
     """``await receive()``, giving up with a 408 after the app's ``body_timeout``.
 
-    Returns the message and the deadline: pass it back to share one deadline between the
-    calls of a whole-body read; pass ``None`` to give a call the full timeout (each chunk of
-    a streamed body). The deadline is set when a call first has to wait.
+    For each chunk of a streamed body; ``read_body`` does the same around a whole body, inline
+    (it is on every JSON request's path).
 
     Raises:
         HTTPException: 408 Request Timeout, with ``Connection: close`` (RFC 9110 §15.5.9:
             the server closes the connection rather than wait for the rest).
     """
-    step = first_step(receive)
+    task = asyncio.current_task()
+    if task is None:  # not in a task: nothing the watch could cancel
+        return await receive()
+    watch = body_watch()
+    watch.reads[task] = (watch.ticks, scope)
+    if watch.timer is None:
+        watch.start()
     try:
-        waiting_for = step.send(None)
-    except StopIteration as ready:  # the message was there: no timer needed
-        return ready.value, deadline
-    return await resume_within(scope, step, waiting_for, deadline)
-
-
-def first_step(receive: Receive) -> Generator[Any, Any, Message]:
-    """``receive()`` as something that can be stepped with ``send(None)``."""
-    # A coroutine steps itself; calling __await__ on it costs ~0.3 µs more (measured).
-    awaitable = receive()
-    if type(awaitable) is CoroutineType:
-        return cast("Generator[Any, Any, Message]", awaitable)
-    return awaitable.__await__()  # a Future or another awaitable object
-
-
-async def resume_within(
-    scope: Scope, step: Generator[Any, Any, Message], waiting_for: Any, deadline: float | None
-) -> tuple[Message, float | None]:
-    """Finish a ``receive()`` whose first ``step`` had to wait, by ``deadline`` or a timeout.
-
-    Returns the message and the deadline (see :func:`receive_within`).
-    """
-    timeout = body_timeout(scope)
-    if deadline is None:
-        deadline = asyncio.get_running_loop().time() + timeout
-    try:
-        async with asyncio.timeout_at(deadline):
-            return await _Resumed(step, waiting_for), deadline
-    except TimeoutError:
-        raise HTTPException(
-            408,
-            detail=f"The request body did not arrive within {timeout:g} seconds.",
-            headers={"Connection": "close"},
-        ) from None
-
-
-class _Resumed:
-    """Finishes an ``await`` whose first step already ran (see :func:`receive_within`).
-
-    The task is handed what the first step was waiting for; from then on, values and
-    exceptions (cancellation by the timeout) go to the paused step exactly as ``await``
-    would pass them.
-    """
-
-    __slots__ = ("step", "waiting_for")
-
-    def __init__(self, step: Generator[Any, Any, Message], waiting_for: Any) -> None:
-        self.step = step
-        self.waiting_for = waiting_for
-
-    def __await__(self) -> Generator[Any, Any, Message]:
-        step, waiting_for = self.step, self.waiting_for
-        while True:
-            try:
-                sent = yield waiting_for
-            except GeneratorExit:
-                step.close()
-                raise
-            except BaseException as exc:
-                try:
-                    waiting_for = step.throw(exc)
-                except StopIteration as done:
-                    result: Message = done.value
-                    return result
-                continue
-            try:
-                waiting_for = step.send(sent)
-            except StopIteration as done:
-                result = done.value
-                return result
+        return await receive()
+    except asyncio.CancelledError:
+        # Cancelled by the watch alone (uncancel leaves nothing pending): the client is slow.
+        if watch.timed_out(task) and task.uncancel() == 0:
+            raise timed_out(body_timeout(scope)) from None
+        raise
+    finally:
+        watch.reads.pop(task, None)
 
 
 TICK = 0.1
@@ -149,7 +84,9 @@ class BodyWatch:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
         self.reads: dict[asyncio.Task[Any], tuple[int, Scope]] = {}  # task -> (tick, scope)
-        self.deadlines: dict[asyncio.Task[Any], int] = {}
+        # task -> (the tick its read started, its deadline): a task that reads again (the
+        # next chunk, the next request on the same task) starts again, with a new deadline.
+        self.deadlines: dict[asyncio.Task[Any], tuple[int, int]] = {}
         self.expired: set[asyncio.Task[Any]] = set()
         self.ticks = 0
         self.timer: asyncio.TimerHandle | None = None
@@ -172,10 +109,10 @@ class BodyWatch:
         for task in [t for t in deadlines if t not in self.reads]:
             del deadlines[task]  # finished reads
         for task, (start, scope) in list(self.reads.items()):
-            deadline = deadlines.get(task)
-            if deadline is None:
-                deadline = deadlines[task] = start + int(body_timeout(scope) / TICK) + 1
-            if deadline <= self.ticks:
+            known = deadlines.get(task)
+            if known is None or known[0] != start:
+                known = deadlines[task] = (start, start + int(body_timeout(scope) / TICK) + 1)
+            if known[1] <= self.ticks:
                 del self.reads[task]
                 del deadlines[task]
                 self.expired.add(task)

@@ -198,7 +198,7 @@ class Request:
         while True:
             # A streamed body may be large (uploads): the timeout applies to each wait for
             # the next chunk, not to the whole body.
-            message, _ = await receive_within(self.scope, self._receive, None)
+            message = await receive_within(self.scope, self._receive)
             if message["type"] == "http.request":
                 chunk = message.get("body", b"")
                 received += len(chunk)
@@ -327,9 +327,11 @@ async def read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         ClientDisconnect: the client went away mid-body.
     """
     _check_length(scope, limit)
+    # receive_within() inlined around the whole read (one deadline for every chunk): this
+    # is every JSON request's path.
     task = current_task()
     watch = None
-    if task is not None:  # registered for the whole read: its deadline covers every chunk
+    if task is not None:
         watch = body_watch()
         watch.reads[task] = (watch.ticks, scope)
         if watch.timer is None:
