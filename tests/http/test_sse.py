@@ -141,18 +141,8 @@ def test_generator_error_propagates_after_what_was_sent() -> None:
         client.get("/broken")
 
 
-async def test_disconnect_cancels_the_generator_promptly() -> None:
-    """When the client leaves, the generator is cancelled at its await and closed."""
-    cancelled = asyncio.Event()
-
-    async def forever() -> AsyncIterator[str]:
-        try:
-            while True:
-                yield "tick"
-                await asyncio.sleep(10)
-        finally:
-            cancelled.set()
-
+async def serve_until_the_client_leaves(response: EventSourceResponse) -> list[bytes]:
+    """Serve ``response`` to a client that leaves once the first event arrives; its bodies."""
     sent: list[bytes] = []
     disconnect = asyncio.Event()
 
@@ -165,9 +155,24 @@ async def test_disconnect_cancels_the_generator_promptly() -> None:
             sent.append(message["body"])
             disconnect.set()
 
-    response = EventSourceResponse(forever())
     scope = {"type": "http", "method": "GET", "headers": []}
     await asyncio.wait_for(response(scope, receive, send), 2)
+    return sent
+
+
+async def test_disconnect_cancels_the_generator_promptly() -> None:
+    """When the client leaves, the generator is cancelled at its await and closed."""
+    cancelled = asyncio.Event()
+
+    async def forever() -> AsyncIterator[str]:
+        try:
+            while True:
+                yield "tick"
+                await asyncio.sleep(10)
+        finally:
+            cancelled.set()
+
+    sent = await serve_until_the_client_leaves(EventSourceResponse(forever()))
     assert sent == [b"data: tick\n\n"]
     assert cancelled.is_set()
 
@@ -188,20 +193,6 @@ async def test_disconnect_while_events_are_ready_ends_the_stream() -> None:
         finally:
             closed.set()
 
-    sent: list[bytes] = []
-    disconnect = asyncio.Event()
-
-    async def receive() -> dict[str, Any]:
-        await disconnect.wait()
-        return {"type": "http.disconnect"}
-
-    async def send(message: dict[str, Any]) -> None:
-        if message["type"] == "http.response.body" and message.get("body"):
-            sent.append(message["body"])
-            disconnect.set()
-
-    response = EventSourceResponse(busy(), retry=1000)
-    scope = {"type": "http", "method": "GET", "headers": []}
-    await asyncio.wait_for(response(scope, receive, send), 2)
+    sent = await serve_until_the_client_leaves(EventSourceResponse(busy(), retry=1000))
     assert closed.is_set()
     assert len(sent) < 10
