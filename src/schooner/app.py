@@ -183,10 +183,8 @@ class App(RouteRegistry):
 
     def has_middleware(self, name: str) -> bool:
         """Whether app-level middleware with this name was added (by the user or a component)."""
-        return any(entry.name == name for entry in (*self._outermost, *self._all_declared()))
-
-    def _all_declared(self) -> list[Middleware]:
-        return [entry for entry, _, _ in self._middleware]
+        declared = (entry for entry, _, _ in self._middleware)
+        return any(entry.name == name for entry in (*self._outermost, *declared))
 
     def middleware(self, func: H) -> H:
         """Decorator form of :meth:`add_middleware` for ``async (request, call_next)``."""
@@ -463,12 +461,7 @@ class App(RouteRegistry):
     def middleware_chain(self, path: str = "/", method: str = "GET") -> list[str]:
         """The layers a request for ``method path`` goes through, outermost first."""
         self.build()
-        target, _ = self._table.resolve(path, method.upper())
-        chain = list(self._chain)
-        if target.kind == "route" and target.route is not None:
-            chain.extend(target.route.middleware)
-        chain.append(self._table.describe(path, method))
-        return chain
+        return [*self._chain, *self._table.trace(path, method)]
 
     def openapi_document(self) -> dict[str, Any]:
         """The app's OpenAPI 3.1 document (generated once, after the app is built)."""

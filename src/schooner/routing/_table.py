@@ -291,22 +291,13 @@ class RouteTable:
             params = {target.renames[name]: value for name, value in params.items()}
         return target, params
 
-    def describe(self, path: str, method: str) -> str:
-        """What the router does for ``method path``, in words (``schooner middleware``)."""
+    def trace(self, path: str, method: str) -> list[str]:
+        """What the router does for ``method path``, in words (``schooner middleware``): the
+        serving route's router middleware, then its handler or the router's own answer."""
         target, _ = self.resolve(path, method.upper())
-        if target.kind == "route":
-            return target.route.handler  # type: ignore[union-attr]  # route targets have one
-        if target.kind == "mount":
-            return f"mount {target.location} -> {target.app!r}"
-        if target.kind == "redirect":
-            return f"308 Permanent Redirect -> {target.location}"
-        if target.kind == "options":
-            return f"204 No Content (Allow: {target.allow})"
-        if target.kind == "method_not_allowed":
-            return f"405 Method Not Allowed (Allow: {target.allow})"
-        if target.kind == "upgrade_required":
-            return "426 Upgrade Required (a WebSocket endpoint)"
-        return "404 Not Found"
+        if target.kind == "route" and target.route is not None:
+            return [*target.route.middleware, target.route.handler]
+        return [_describe(target)]
 
     # -- URLs ---------------------------------------------------------------------------------
 
@@ -332,6 +323,21 @@ class RouteTable:
         if params:
             raise ValueError(f"Mount '{name}' takes only 'path', not {sorted(params)}.")
         return target + "/" + quote_param(sub.lstrip("/"), DEFAULT_CONVERTERS["path"])
+
+
+def _describe(target: Target) -> str:
+    """The router's answer, when no route serves the request."""
+    if target.kind == "mount":
+        return f"mount {target.location} -> {target.app!r}"
+    if target.kind == "redirect":
+        return f"308 Permanent Redirect -> {target.location}"
+    if target.kind == "options":
+        return f"204 No Content (Allow: {target.allow})"
+    if target.kind == "method_not_allowed":
+        return f"405 Method Not Allowed (Allow: {target.allow})"
+    if target.kind == "upgrade_required":
+        return "426 Upgrade Required (a WebSocket endpoint)"
+    return "404 Not Found"
 
 
 def refuse(target: Target, scope: Scope, path: str) -> HTTPException:
