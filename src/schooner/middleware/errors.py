@@ -38,6 +38,7 @@ __all__ = [
     "call_handler",
     "problem_response",
     "request_id_of",
+    "server_error",
 ]
 
 logger = logging.getLogger("schooner.error")
@@ -59,6 +60,15 @@ def request_id_of(scope: Scope) -> str:
     new = uuid.uuid4().hex
     scope["request_id"] = new
     return new
+
+
+def server_error(request_id: str) -> HTTPException:
+    """The 500 a visitor sees: nothing about the error, the request id to quote."""
+    return HTTPException(
+        500,
+        detail="The server hit an unexpected error. Quote the request id when reporting it.",
+        extra={"request_id": request_id},
+    )
 
 
 class ServerErrorMiddleware:
@@ -145,9 +155,4 @@ class ServerErrorMiddleware:
                 return await call_handler(self.handler, Request(scope, receive), exc)
             except Exception:
                 logger.exception("The 500 handler itself failed (request id %s)", request_id)
-        problem = HTTPException(
-            500,
-            detail="The server hit an unexpected error. Quote the request id when reporting it.",
-            extra={"request_id": request_id},
-        )
-        return problem_response(problem)
+        return problem_response(server_error(request_id))

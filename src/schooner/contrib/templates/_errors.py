@@ -13,13 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from schooner.exceptions import HTTPException
 from schooner.http import ProblemResponse, Request, Response
+from schooner.middleware.errors import request_id_of, server_error
 
 if TYPE_CHECKING:
     from schooner.contrib.templates._component import Templates
 
 logger = logging.getLogger("schooner.templates")
-
-SERVER_ERROR_DETAIL = "The server hit an unexpected error. Quote the request id when reporting it."
 
 
 def wants_html(request: Request) -> bool:
@@ -45,10 +44,7 @@ class ErrorPages:
 
         Says nothing about the error itself; the request id lets the log be found.
         """
-        request_id = request.scope.get("request_id")
-        problem: dict[str, Any] = HTTPException(500, SERVER_ERROR_DETAIL).to_problem()
-        if isinstance(request_id, str):
-            problem["request_id"] = request_id
+        problem = server_error(request_id_of(request.scope)).to_problem()
         if not wants_html(request):
             return ProblemResponse(problem, 500)
         return await self._page(request, 500, problem, {})
