@@ -38,3 +38,15 @@ def test_own_origin(
     """A request's own origin comes from its scheme and Host (the server's address without)."""
     scope = {"type": "http", "scheme": scheme, "server": server}
     assert own_origin(scope, host) == origin
+
+
+def test_trusted_origins() -> None:
+    """Patterns are normalised once; an origin matches in any of its spellings."""
+    from schooner.http.origins import TrustedOrigins
+
+    trusted = TrustedOrigins(["https://*.Example.com:443/"])
+    assert "https://shop.example.com" in trusted
+    assert "HTTPS://shop.example.com:443" in trusted
+    assert "https://example.org" not in trusted
+    assert "http://shop.example.com" not in trusted
+    assert None not in trusted

@@ -6,9 +6,12 @@ does the same for unsafe requests. Both compare the normalised forms.
 
 from __future__ import annotations
 
+import fnmatch
+from collections.abc import Iterable
+
 from schooner.types import Scope
 
-__all__ = ["normalize_origin", "own_origin"]
+__all__ = ["TrustedOrigins", "normalize_origin", "own_origin"]
 
 
 def normalize_origin(origin: str) -> str:
@@ -32,3 +35,19 @@ def own_origin(scope: Scope, host: str | None) -> str:
         server_host, port = scope.get("server") or ("", "")
         host = f"{server_host}:{port}"
     return normalize_origin(f"{scheme}://{host}")
+
+
+class TrustedOrigins:
+    """Origins trusted besides the app's own: ``fnmatch`` patterns such as
+    ``https://*.example.com``, normalised once; ``origin in trusted`` checks one."""
+
+    __slots__ = ("patterns",)
+
+    def __init__(self, patterns: Iterable[str]) -> None:
+        self.patterns = [normalize_origin(pattern) for pattern in patterns]
+
+    def __contains__(self, origin: object) -> bool:
+        if not isinstance(origin, str):
+            return False
+        found = normalize_origin(origin)
+        return any(fnmatch.fnmatchcase(found, pattern) for pattern in self.patterns)

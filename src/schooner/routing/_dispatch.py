@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 from collections.abc import Iterable
 from typing import Any
@@ -10,7 +9,7 @@ from typing import Any
 from schooner.exceptions import BadRequest, HTTPException
 from schooner.http._handlers import ExceptionHandlers, ExceptionMiddleware
 from schooner.http._target import route_path
-from schooner.http.origins import normalize_origin, own_origin
+from schooner.http.origins import TrustedOrigins, normalize_origin, own_origin
 from schooner.http.response import RedirectResponse, Response
 from schooner.routing._table import RouteTable, refuse
 from schooner.routing.route import WEBSOCKET
@@ -39,7 +38,7 @@ class Dispatcher:
     ) -> None:
         self.table = table
         self.errors = errors if errors is not None else ExceptionHandlers({})
-        self.trusted_origins = [normalize_origin(o) for o in trusted_origins]
+        self.trusted_origins = TrustedOrigins(trusted_origins)
         self._resolve = table.resolve  # bound once: this runs on every request
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -124,7 +123,7 @@ class Dispatcher:
         found = normalize_origin(origin)
         if host is not None and found == own_origin(scope, host):
             return None
-        if any(fnmatch.fnmatchcase(found, pattern) for pattern in self.trusted_origins):
+        if found in self.trusted_origins:
             return None
         return origin
 

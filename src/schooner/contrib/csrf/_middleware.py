@@ -14,7 +14,7 @@ from schooner.contrib.csrf.exceptions import CSRFCheckFailed
 from schooner.contrib.sessions import get_session
 from schooner.exceptions import HTTPException
 from schooner.http import Request
-from schooner.http.origins import normalize_origin, own_origin
+from schooner.http.origins import TrustedOrigins, normalize_origin, own_origin
 from schooner.types import ASGIApp, Receive, Scope, Send
 
 __all__ = ["CSRFMiddleware"]
@@ -55,7 +55,7 @@ class CSRFMiddleware:
         self.field_name = config.field_name
         self.header_label = config.header_name
         self.header_name = config.header_name.lower().encode("latin-1")
-        self.trusted_origins = [normalize_origin(o) for o in trusted_origins]
+        self.trusted_origins = TrustedOrigins(trusted_origins)
         self.exempt_paths = list(config.exempt_paths)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -108,7 +108,7 @@ class CSRFMiddleware:
             # forge) says where the request comes from.
             if site.lower() in SAME_ORIGIN:
                 return None
-            if origin is not None and origin != "null" and self._trusted(origin):
+            if origin is not None and origin != "null" and origin in self.trusted_origins:
                 return None
             return f"The request comes from another site ({origin or site}), which is not trusted."
         if origin is not None and (
@@ -133,11 +133,7 @@ class CSRFMiddleware:
         return None
 
     def _allowed(self, origin: str, own: str) -> bool:
-        return normalize_origin(origin) == own or self._trusted(origin)
-
-    def _trusted(self, origin: str) -> bool:
-        origin = normalize_origin(origin)
-        return any(fnmatch.fnmatchcase(origin, trusted) for trusted in self.trusted_origins)
+        return normalize_origin(origin) == own or origin in self.trusted_origins
 
     # -- token -----------------------------------------------------------------------------------
 
