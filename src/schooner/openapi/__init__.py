@@ -18,7 +18,7 @@ Dependencies that authenticate declare their scheme with :func:`security`.
 
 from __future__ import annotations
 
-from schooner.openapi._config import OpenAPI, security
+from schooner.openapi._config import DocumentsOperations, OpenAPI, OperationDocs, security
 from schooner.openapi._generator import build_document
 
-__all__ = ["OpenAPI", "build_document", "security"]
+__all__ = ["DocumentsOperations", "OpenAPI", "OperationDocs", "build_document", "security"]

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar, runtime_checkable
 
 from schooner.exceptions import ImproperlyConfigured
 
-__all__ = ["OpenAPI", "security"]
+if TYPE_CHECKING:
+    from schooner.routing import RouteInfo
+
+__all__ = ["DocumentsOperations", "OpenAPI", "OperationDocs", "security"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -94,3 +97,30 @@ def security(
         return provider
 
     return decorate
+
+
+@dataclass(frozen=True, kw_only=True)
+class OperationDocs:
+    """What a component adds to one operation of the document.
+
+    Attributes:
+        security: alternative security requirements, each ``(scheme name, scheme object,
+            scopes)``: the operation accepts any one of them (OpenAPI's ``security`` list).
+            The schemes are added to ``components.securitySchemes``.
+        responses: error statuses the component can answer for the operation, with a
+            description; each is documented as a problem document.
+    """
+
+    security: Sequence[tuple[str, Mapping[str, Any], Sequence[str]]] = ()
+    responses: Mapping[int, str] = field(default_factory=dict)
+
+
+@runtime_checkable
+class DocumentsOperations(Protocol):
+    """A component that documents what it does to routes (an authentication battery adds
+    its security requirements and its 401/403 answers). The generator asks every component
+    of the app that has this method, once per operation."""
+
+    def document_operation(self, route: RouteInfo, method: str) -> OperationDocs | None:
+        """What to add to ``method`` on ``route``, or ``None`` for nothing."""
+        ...

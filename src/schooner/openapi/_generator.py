@@ -35,7 +35,7 @@ from schooner.http import (
     StreamingResponse,
 )
 from schooner.http._validation import strip_optional
-from schooner.openapi._config import SECURITY_ATTRIBUTE, OpenAPI
+from schooner.openapi._config import SECURITY_ATTRIBUTE, DocumentsOperations, OpenAPI
 from schooner.openapi._schema import SchemaRegistry
 from schooner.routing import converters as conv
 
@@ -157,6 +157,7 @@ class _Operation:
     result_annotation: Any = None
     extra: dict[str, tuple[Any, int | None]] = field(default_factory=dict)
     security: list[tuple[str, dict[str, Any], list[str]]] = field(default_factory=list)
+    problems: dict[str, str] = field(default_factory=dict)
 
 
 class _Builder:
@@ -169,6 +170,7 @@ class _Builder:
         self.schemes: dict[str, dict[str, Any]] = {
             name: dict(scheme) for name, scheme in config.security_schemes.items()
         }
+        self.documenters = [c for c in app.components if isinstance(c, DocumentsOperations)]
 
     # -- gathering ------------------------------------------------------------------------
 
@@ -216,6 +218,16 @@ class _Builder:
                 model = None
             model_key = self.registry.add(model) if model is not None else None
             operation.extra[str(status)] = (spec, model_key)
+        for documenter in self.documenters:
+            docs = documenter.document_operation(info, method)
+            if docs is None:
+                continue
+            for name, scheme, scopes in docs.security:
+                requirement = (name, dict(scheme), list(scopes))
+                if requirement not in operation.security:
+                    operation.security.append(requirement)
+            for code, description in docs.responses.items():
+                operation.problems.setdefault(str(code), description)
         return operation
 
     @staticmethod
@@ -407,6 +419,8 @@ class _Builder:
             success["content"] = {media: {"schema": schema}}
         responses[status] = success
         responses.update(self._error_responses(op))
+        for code, description in op.problems.items():
+            responses[code] = _problem(code) | {"description": description}
         for code, (spec, key) in op.extra.items():
             responses[code] = self._declared(code, spec, key)
         return dict(sorted(responses.items()))

@@ -1,0 +1,132 @@
+"""``AuthConfig``: every option of the ``Auth`` component, validated."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar, Literal, TypedDict
+
+from schooner.contrib._config import ComponentConfig
+from schooner.exceptions import ImproperlyConfigured
+
+__all__ = ["AuthConfig", "AuthOptions", "HeaderScheme"]
+
+HeaderScheme = Literal["Bearer", "Token"]
+"""How API clients send a token: ``Authorization: Bearer <token>`` (RFC 6750, the default)
+or ``Authorization: Token <token>`` (the RealWorld API's scheme)."""
+
+_PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)+")
+
+
+class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
+    """Where the account pages live and how strict sign-in is.
+
+    Every field is also an option of ``Auth``; as a settings block it is the
+    ``[schooner.auth]`` table, and ``from_env()`` reads ``AUTH_<FIELD>`` variables.
+
+    Attributes:
+        prefix: where the account pages are mounted (``/accounts/login`` …).
+        api_prefix: where the JSON API is mounted (``/api/auth/login`` …).
+        pages: serve the server-rendered pages (needs the templates, forms and CSRF
+            batteries).
+        api: serve the JSON API.
+        registration: anyone may sign up; ``False`` leaves account creation to staff and
+            the ``schooner users create`` command.
+        require_verified_email: refuse to sign in an account whose e-mail address was
+            never verified (the default: an unverified account may belong to someone who
+            typed another person's address).
+        login_redirect: where a page sends a user after signing in, without ``next``.
+        logout_redirect: where a page sends a user after signing out.
+        header_scheme: ``"Bearer"`` or ``"Token"`` in ``Authorization`` headers.
+        verification_max_age: seconds an e-mail verification link stays valid.
+        reset_max_age: seconds a password-reset link stays valid.
+        account_limits: failed sign-ins allowed per account; each window is a step of the
+            growing lockout (``"5/15 minutes;10/hour;20/day"``).
+        address_limits: failed sign-ins allowed per client address.
+        link_base: where links in mail point, when a front end of its own serves the
+            account pages (``https://app.example.com/account``): links are
+            ``<link_base>/verify-email/<token>`` and so on. By default they point to this
+            app's pages (the mail setting ``base_url`` + ``prefix``).
+        user_model: the account model (a model on ``auth_user`` built from
+            ``AbstractUser``); the battery's ``User`` when unset. Set in code.
+    """
+
+    env_prefix: ClassVar[str] = "AUTH_"
+
+    prefix: str = "/accounts"
+    api_prefix: str = "/api/auth"
+    pages: bool = True
+    api: bool = True
+    registration: bool = True
+    require_verified_email: bool = True
+    login_redirect: str = "/"
+    logout_redirect: str = "/"
+    header_scheme: HeaderScheme = "Bearer"
+    verification_max_age: int = 3 * 24 * 3600
+    reset_max_age: int = 3600
+    account_limits: str = "5/15 minutes;10/hour;20/day"
+    address_limits: str = "30/minute;300/hour"
+    link_base: str | None = None
+    user_model: Any = None
+
+    def __post_init__(self) -> None:
+        for label, value in (("prefix", self.prefix), ("api_prefix", self.api_prefix)):
+            if not _PREFIX.fullmatch(value):
+                raise ImproperlyConfigured(
+                    f"Auth: {label} {value!r} must be a path such as '/accounts': it starts "
+                    "with '/' and does not end with one."
+                )
+        for label, value in (
+            ("login_redirect", self.login_redirect),
+            ("logout_redirect", self.logout_redirect),
+        ):
+            if not value.startswith("/") or value.startswith("//"):
+                raise ImproperlyConfigured(
+                    f"Auth: {label} {value!r} must be a path on this site, such as '/'."
+                )
+        for label, seconds in (
+            ("verification_max_age", self.verification_max_age),
+            ("reset_max_age", self.reset_max_age),
+        ):
+            if seconds <= 0:
+                raise ImproperlyConfigured(f"Auth: {label} must be a number of seconds above 0.")
+        if self.link_base is not None:
+            if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", self.link_base):
+                raise ImproperlyConfigured(
+                    f"Auth: link_base {self.link_base!r} is not an absolute http(s) address."
+                )
+        for label, limit in (
+            ("account_limits", self.account_limits),
+            ("address_limits", self.address_limits),
+        ):
+            _check_limits(label, limit)
+
+
+def _check_limits(label: str, limit: str) -> None:
+    from limits import parse_many
+
+    try:
+        parse_many(limit)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"Auth: {label} {limit!r} is not a list of limits such as '5/15 minutes;20/day'."
+        ) from None
+
+
+class AuthOptions(TypedDict, total=False):
+    """The keyword options of ``Auth(...)``: the fields of :class:`AuthConfig`."""
+
+    prefix: str
+    api_prefix: str
+    pages: bool
+    api: bool
+    registration: bool
+    require_verified_email: bool
+    login_redirect: str
+    logout_redirect: str
+    header_scheme: HeaderScheme
+    verification_max_age: int
+    reset_max_age: int
+    account_limits: str
+    address_limits: str
+    link_base: str | None
+    user_model: Any
