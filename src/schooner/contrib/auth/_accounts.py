@@ -32,6 +32,7 @@ from schooner.contrib.auth.exceptions import (
 )
 from schooner.contrib.mail import InvalidMessage, validate_address
 from schooner.contrib.orm import AsyncSession
+from schooner.contrib.sessions import Session
 from schooner.http import Request
 
 if TYPE_CHECKING:
@@ -72,7 +73,9 @@ class Accounts:
 
     # -- passwords ------------------------------------------------------------------------------
 
-    def check_password_rules(self, password: str, user: AbstractUser | None = None, **attrs: Any) -> None:
+    def check_password_rules(
+        self, password: str, user: AbstractUser | None = None, **attrs: Any
+    ) -> None:
         """Check a new password against the validators.
 
         Raises:
@@ -159,7 +162,9 @@ class Accounts:
         """Finish signing in: a fresh session, ``last_login`` and the audit event."""
         await self.auth.start_session(self.request, user)
         user.last_login = _now()
-        await self.auth.audit.record("login", request=self.request, user=user, method=method)
+        await self.auth.audit.record(
+            "login", request=self.request, session=self.db, user=user, method=method
+        )
 
     async def pending_user(self, *, max_age: int = 300) -> AbstractUser | None:
         """The user half-way through signing in (password checked, second factor not yet)."""
@@ -179,20 +184,26 @@ class Accounts:
         """Sign out of this browser (the server-side session is deleted)."""
         identity = await self.auth.identify(self.request)
         if identity.user is not None:
-            await self.auth.audit.record("logout", request=self.request, user=identity.user)
+            await self.auth.audit.record(
+                "logout", request=self.request, session=self.db, user=identity.user
+            )
         await self.auth.end_session(self.request)
 
     async def sign_out_everywhere(self, user: AbstractUser) -> None:
         """End every session and refresh token of ``user``, but keep this browser signed in."""
         user.security_stamp = new_security_stamp()
-        await self.auth.audit.record("signed_out_everywhere", request=self.request, user=user)
+        await self.auth.audit.record(
+            "signed_out_everywhere", request=self.request, session=self.db, user=user
+        )
         identity: Identity | None = self.request.scope.get(IDENTITY_KEY)
         if identity is not None and identity.method == "session":
             await self.auth.start_session(self.request, user)
 
     # -- registration ---------------------------------------------------------------------------
 
-    async def register(self, email: str, password: str, *, username: str | None = None) -> AbstractUser | None:
+    async def register(
+        self, email: str, password: str, *, username: str | None = None
+    ) -> AbstractUser | None:
         """Open an account and mail its verification link.
 
         Whether or not the address already has an account, the caller sees the same thing:
@@ -209,13 +220,17 @@ class Accounts:
         hashed = await self.auth.hasher.hash(password)
         existing = await self.find_by_email(address)
         if existing is not None:
-            self._mail_later("auth/mail/already_registered", existing, {"reset_url": self._page("password_reset")})
+            self._mail_later(
+                "auth/mail/already_registered",
+                existing,
+                {"reset_url": self._page("password_reset")},
+            )
             return None
         user = self.auth.user_model(email=address, username=username or None)
         user.password = hashed
         self.db.add(user)
         await self.db.flush()
-        await self.auth.audit.record("registered", request=self.request, user=user)
+        await self.auth.audit.record("registered", request=self.request, session=self.db, user=user)
         await self.send_verification(user)
         return user
 
@@ -241,7 +256,9 @@ class Accounts:
         """
         user = await self._user_for("verify-email", token, self.auth.config.verification_max_age)
         user.email_verified = True
-        await self.auth.audit.record("email_verified", request=self.request, user=user)
+        await self.auth.audit.record(
+            "email_verified", request=self.request, session=self.db, user=user
+        )
         return user
 
     # -- password reset and change --------------------------------------------------------------
@@ -253,8 +270,12 @@ class Accounts:
         if user is None or not user.is_active:
             return
         token = self.auth.links.make("reset-password", user)
-        await self.auth.audit.record("password_reset_requested", request=self.request, user=user)
-        self._mail_later("auth/mail/password_reset", user, {"url": self._link("password_reset_confirm", token)})
+        await self.auth.audit.record(
+            "password_reset_requested", request=self.request, session=self.db, user=user
+        )
+        self._mail_later(
+            "auth/mail/password_reset", user, {"url": self._link("password_reset_confirm", token)}
+        )
 
     async def check_reset_token(self, token: str) -> AbstractUser:
         """The user a reset link is for, without using it (to show the form).
@@ -276,7 +297,9 @@ class Accounts:
         await self.set_password(user, password)
         # Following the link proved the address is theirs.
         user.email_verified = True
-        await self.auth.audit.record("password_reset", request=self.request, user=user)
+        await self.auth.audit.record(
+            "password_reset", request=self.request, session=self.db, user=user
+        )
         return user
 
     async def change_password(self, user: AbstractUser, current: str, new: str) -> None:
@@ -291,7 +314,9 @@ class Accounts:
             raise InvalidCredentials("The current password is incorrect.")
         self.check_password_rules(new, user)
         await self.set_password(user, new)
-        await self.auth.audit.record("password_changed", request=self.request, user=user)
+        await self.auth.audit.record(
+            "password_changed", request=self.request, session=self.db, user=user
+        )
         await self._keep_signed_in(user)
 
     # -- e-mail change --------------------------------------------------------------------------
@@ -307,14 +332,19 @@ class Accounts:
             raise InvalidCredentials("The password is incorrect.")
         address = _clean_email(new_email)
         taken = await self.find_by_email(address)
-        await self.auth.audit.record("email_change_requested", request=self.request, user=user)
+        await self.auth.audit.record(
+            "email_change_requested", request=self.request, session=self.db, user=user
+        )
         if taken is not None:
             # Tell the owner of that address, not the requester (no enumeration).
             self._mail_later("auth/mail/email_taken", taken, {})
             return
         token = self.auth.links.make("change-email", user, extra=address)
         self._mail_later(
-            "auth/mail/email_change", user, {"url": self._link("email_change_confirm", token)}, to=address
+            "auth/mail/email_change",
+            user,
+            {"url": self._link("email_change_confirm", token)},
+            to=address,
         )
 
     async def confirm_email_change(self, token: str) -> AbstractUser:
@@ -334,10 +364,12 @@ class Accounts:
         old = user.email
         user.set_email(address)
         user.email_verified = True
-        user.security_stamp = new_security_stamp()
-        await self.auth.audit.record("email_changed", request=self.request, user=user, previous=old)
-        self._mail_later("auth/mail/email_changed", user, {"new_email": address}, to=old)
-        await self._keep_signed_in(user)
+        await self.auth.audit.record(
+            "email_changed", request=self.request, session=self.db, user=user, previous=old
+        )
+        self._mail_later(
+            "auth/mail/email_changed", user, {"old_email": old, "new_email": address}, to=old
+        )
         return user
 
     # -- deletion -------------------------------------------------------------------------------
@@ -350,7 +382,9 @@ class Accounts:
         """
         if not await self.check_password(user, password):
             raise InvalidCredentials("The password is incorrect.")
-        await self.auth.audit.record("account_deleted", request=self.request, identifier=user.email_key)
+        await self.auth.audit.record(
+            "account_deleted", request=self.request, session=self.db, identifier=user.email_key
+        )
         await self.db.delete(user)
         await self.db.flush()
         await self.auth.end_session(self.request)
@@ -368,9 +402,13 @@ class Accounts:
 
     async def _keep_signed_in(self, user: AbstractUser) -> None:
         identity: Identity | None = self.request.scope.get(IDENTITY_KEY)
-        if identity is not None and identity.method == "session" and identity.user is not None:
-            if identity.user.id == user.id:
-                await self.auth.start_session(self.request, user)
+        if (
+            identity is not None
+            and identity.method == "session"
+            and identity.user is not None
+            and identity.user.id == user.id
+        ):
+            await self.auth.start_session(self.request, user)
 
     def _link(self, page: str, token: str) -> str:
         return self.auth.absolute_url(page, token=token)
@@ -382,7 +420,9 @@ class Accounts:
         self, template: str, user: AbstractUser, context: dict[str, Any], *, to: str | None = None
     ) -> None:
         """Render and send a mail after the response (see the module docstring)."""
-        self.auth.send_mail_later(template, {"user_email": user.email, **context}, to=to or user.email)
+        self.auth.send_mail_later(
+            template, {"user_email": user.email, **context}, to=to or user.email
+        )
 
 
 def _clean_email(email: str) -> str:
@@ -396,9 +436,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-async def accounts_provider(request: Request, db: AsyncSession) -> Accounts:
-    """The provider behind parameters annotated ``Accounts``."""
+async def accounts_provider(request: Request, db: AsyncSession, session: Session) -> Accounts:
+    """The provider behind parameters annotated ``Accounts``.
+
+    It declares the session, so every route using the service is a session route for the
+    CSRF battery (sign-in forms included: no login CSRF).
+    """
     from schooner.contrib.auth._identity import auth_of
 
     return Accounts(auth_of(request), request, db)
-

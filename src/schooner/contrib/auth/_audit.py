@@ -1,7 +1,9 @@
 """The sign-in audit trail: one ``AuthEvent`` row per account event.
 
-Events are written in a transaction of their own, so that a failed sign-in (whose request
-is answered with an error, rolling the handler's transaction back) is still recorded.
+An event that goes with a change (a new password, a verified address) is written in the
+same transaction as the change: both are stored or neither. A failed sign-in is written in
+a transaction of its own, because its request is answered with an error (which rolls the
+handler's transaction back) and must still be recorded.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ import logging
 from typing import Any
 
 from schooner.contrib.auth._models import AbstractUser, AuthEvent
-from schooner.contrib.orm import Database
+from schooner.contrib.orm import AsyncSession, Database
 from schooner.http import Request
 
 __all__ = ["EVENT_KINDS", "AuditLog"]
@@ -64,9 +66,14 @@ class AuditLog:
         request: Request | None = None,
         user: AbstractUser | None = None,
         identifier: str | None = None,
+        session: AsyncSession | None = None,
         **details: Any,
     ) -> None:
-        """Store one event; ``details`` are JSON values kept with it."""
+        """Store one event; ``details`` are JSON values kept with it.
+
+        With ``session``, the event joins that session's transaction; without, it is
+        committed at once in a transaction of its own.
+        """
         if kind not in EVENT_KINDS:
             raise ValueError(f"Unknown account event kind {kind!r}.")
         event = AuthEvent(
@@ -79,6 +86,9 @@ class AuditLog:
             event.address = self._address(request)[:64]
             agent = request.headers.get("user-agent")
             event.user_agent = agent[:255] if agent else None
-        async with self.database.transaction() as session:
+        if session is not None:
             session.add(event)
+        else:
+            async with self.database.transaction() as own:
+                own.add(event)
         logger.info("account event %s user=%s", kind, event.user_id)

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlsplit
 from sqlalchemy import select, union
 
 from schooner.contrib.auth._accounts import Accounts, accounts_provider
+from schooner.contrib.auth._api import api_router
 from schooner.contrib.auth._audit import AuditLog
 from schooner.contrib.auth._config import AuthConfig, AuthOptions
 from schooner.contrib.auth._guards import ObjectRule, Requirement
@@ -42,14 +43,22 @@ from schooner.contrib.auth._passwords import PasswordHasher
 from schooner.contrib.auth._routes import GuardPlan
 from schooner.contrib.auth._throttle import LoginThrottle
 from schooner.contrib.auth._validators import DEFAULT_VALIDATORS, PasswordValidator
-from schooner.contrib.auth.exceptions import InvalidToken, NotAuthenticated, PermissionDenied
+from schooner.contrib.auth.exceptions import (
+    AuthError,
+    EmailNotVerified,
+    InvalidCredentials,
+    InvalidToken,
+    NotAuthenticated,
+    PasswordRejected,
+    PermissionDenied,
+)
 from schooner.contrib.mail import Mail
 from schooner.contrib.orm import Database
 from schooner.contrib.ratelimit import RateLimit, RateLimiter
 from schooner.contrib.sessions import Sessions, get_session
 from schooner.contrib.templates import Templates
-from schooner.exceptions import ImproperlyConfigured
-from schooner.http import Request
+from schooner.exceptions import HTTPException, ImproperlyConfigured, ValidationError
+from schooner.http import ProblemResponse, Request, Response
 from schooner.middleware import Middleware
 from schooner.openapi import OperationDocs
 
@@ -174,6 +183,14 @@ class Auth:
         app.provide(Identity, current_identity)
         app.provide(Auth, self._provide, scope="app")
         app.provide(Accounts, accounts_provider)
+        for kind in (InvalidCredentials, EmailNotVerified, InvalidToken, PasswordRejected):
+            app.add_exception_handler(kind, _answer_auth_error, replace=False)
+        if self.config.api:
+            app.include(
+                api_router(registration=self.config.registration),
+                prefix=self.config.api_prefix,
+                namespace="auth-api",
+            )
         self._mail = app.component(Mail)
         if self._mail is None and (self.config.api or self.config.pages):
             raise ImproperlyConfigured(
@@ -181,8 +198,8 @@ class Auth:
                 "in App(components=[...]) (Mail(backend='console') prints them, for "
                 "development), or pass Auth(api=False, pages=False)."
             )
-        if self._mail is not None and self.config.link_base is None:
-            self._check_base_url(app, self._mail)
+        if self._mail is not None:
+            self._check_mail(app, self._mail)
         if self._mail is not None:
             # Account mail is rendered from templates (and the pages need them too).
             app.require(Templates, by=self)
@@ -190,18 +207,28 @@ class Auth:
     def _provide(self) -> Auth:
         return self
 
-    def _check_base_url(self, app: App, mail: Mail) -> None:
-        if mail.mailer.base_url is not None:
+    def _check_mail(self, app: App, mail: Mail) -> None:
+        """Account mail needs a sender and absolute links: required in production,
+        development defaults (with a warning) otherwise."""
+        mailer = mail.mailer
+        missing = []
+        if mailer.default_from is None:
+            missing.append("default_from (MAIL_DEFAULT_FROM=Site <noreply@example.com>)")
+        if mailer.base_url is None and self.config.link_base is None:
+            missing.append("base_url (MAIL_BASE_URL=https://example.com)")
+        if not missing:
             return
         if app.settings.is_production:
             raise ImproperlyConfigured(
-                "Auth mails links, which must be absolute: set the mail setting base_url "
-                "(MAIL_BASE_URL=https://example.com)."
+                "Auth sends account mail, which needs the mail settings " + " and ".join(missing)
             )
-        mail.mailer.base_url = "http://127.0.0.1:8000"
+        if mailer.default_from is None:
+            mailer.default_from = "webmaster@localhost"
+        if mailer.base_url is None:
+            mailer.base_url = "http://127.0.0.1:8000"
         logger.warning(
-            "Mail has no base_url: links in account mail point to http://127.0.0.1:8000. "
-            "Set MAIL_BASE_URL."
+            "Account mail uses development defaults for: %s. Set them before deploying.",
+            ", ".join(missing),
         )
 
     def template_folders(self) -> list[Path]:
@@ -534,3 +561,20 @@ def _session_scheme(auth: Auth) -> dict[str, Any]:
     sessions = auth.app.component(Sessions)
     name = sessions.config.cookie_name if sessions is not None else "session"
     return {"type": "apiKey", "in": "cookie", "name": name}
+
+
+def _answer_auth_error(request: Request, exc: Exception) -> Response:
+    """The API's answer to an account error that a handler let through."""
+    error: HTTPException
+    if isinstance(exc, PasswordRejected):
+        error = ValidationError(
+            [{"loc": ["body", "password"], "msg": m, "type": "password"} for m in exc.messages]
+        )
+    elif isinstance(exc, EmailNotVerified):
+        error = HTTPException(403, str(exc), extra={"code": "email_not_verified"})
+    elif isinstance(exc, InvalidCredentials):
+        error = HTTPException(400, str(exc), extra={"code": "invalid_credentials"})
+    else:
+        assert isinstance(exc, AuthError)
+        error = HTTPException(400, str(exc), extra={"code": "invalid_token"})
+    return ProblemResponse(error.to_problem(), error.status_code, error.headers)

@@ -89,11 +89,12 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
         ):
             if seconds <= 0:
                 raise ImproperlyConfigured(f"Auth: {label} must be a number of seconds above 0.")
-        if self.link_base is not None:
-            if not re.fullmatch(r"https?://[^/\s?#]+(/[^\s?#]*)?", self.link_base):
-                raise ImproperlyConfigured(
-                    f"Auth: link_base {self.link_base!r} is not an absolute http(s) address."
-                )
+        if self.link_base is not None and not re.fullmatch(
+            r"https?://[^/\s?#]+(/[^\s?#]*)?", self.link_base
+        ):
+            raise ImproperlyConfigured(
+                f"Auth: link_base {self.link_base!r} is not an absolute http(s) address."
+            )
         for label, limit in (
             ("account_limits", self.account_limits),
             ("address_limits", self.address_limits),

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol, TypeAlias, runtime_checkable
 
 from schooner.contrib.auth._models import AbstractUser, User
-from schooner.contrib.auth.exceptions import NotAuthenticated
 from schooner.contrib.orm import AsyncSession
+from schooner.contrib.sessions import Session
 from schooner.di import Inject
 from schooner.http import Request
 
@@ -122,14 +122,21 @@ def auth_of(request: Request) -> Auth:
     return auth
 
 
-async def current_identity(request: Request) -> Identity:
-    """The request's :class:`Identity` (anonymous or not); identifies it on first use."""
+async def current_identity(request: Request, session: Session) -> Identity:
+    """The request's :class:`Identity` (anonymous or not); identifies it on first use.
+
+    It depends on the session (``session`` is unused here but declared): a route that reads
+    the user reads a cookie credential, so the CSRF battery protects it like any session
+    route.
+    """
     return await auth_of(request).identify(request)
 
 
-async def optional_user(request: Request, db: AsyncSession) -> AbstractUser | None:
+async def optional_user(
+    request: Request, db: AsyncSession, session: Session
+) -> AbstractUser | None:
     """The signed-in user, in the handler's database session, or ``None``."""
-    identity = await current_identity(request)
+    identity = await auth_of(request).identify(request)
     if identity.user is None:
         return None
     # The user was loaded by the identification step, outside this session: attach that
@@ -137,13 +144,13 @@ async def optional_user(request: Request, db: AsyncSession) -> AbstractUser | No
     return await db.merge(identity.user, load=False)
 
 
-async def current_user(request: Request, db: AsyncSession) -> AbstractUser:
+async def current_user(request: Request, db: AsyncSession, session: Session) -> AbstractUser:
     """The signed-in user, in the handler's database session.
 
     Raises:
         NotAuthenticated: nobody is signed in (401, with ``WWW-Authenticate``).
     """
-    user = await optional_user(request, db)
+    user = await optional_user(request, db, session)
     if user is None:
         raise auth_of(request).not_authenticated()
     return user

@@ -40,7 +40,8 @@ class LinkSigner:
     def fingerprint(self, purpose: Purpose, user: AbstractUser, extra: str = "") -> str:
         """A keyed hash of the state ``purpose`` may change, for ``user``."""
         if purpose == "reset-password":
-            state = f"{user.password}|{user.security_stamp}|{user.last_login}"
+            # The address too: a link mailed to an old address dies with the change.
+            state = f"{user.password}|{user.security_stamp}|{user.last_login}|{user.email_key}"
         elif purpose == "verify-email":
             state = f"{user.email_key}|{user.email_verified}"
         else:

@@ -27,7 +27,6 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
-    func,
 )
 from sqlalchemy.orm import Mapped, declared_attr, mapped_column, relationship
 
@@ -59,9 +58,7 @@ user_permissions = Table(
     "auth_user_permissions",
     Model.metadata,
     Column("user_id", ForeignKey(f"{USER_TABLE}.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "permission_id", ForeignKey("auth_permission.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("permission_id", ForeignKey("auth_permission.id", ondelete="CASCADE"), primary_key=True),
 )
 """Permissions given to a user directly."""
 
@@ -69,9 +66,7 @@ group_permissions = Table(
     "auth_group_permissions",
     Model.metadata,
     Column("group_id", ForeignKey("auth_group.id", ondelete="CASCADE"), primary_key=True),
-    Column(
-        "permission_id", ForeignKey("auth_permission.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Column("permission_id", ForeignKey("auth_permission.id", ondelete="CASCADE"), primary_key=True),
 )
 """Permissions every member of a group has."""
 
@@ -136,18 +131,18 @@ class AbstractUser(IntPK):
     is_superuser: Mapped[bool] = mapped_column(Boolean, default=False)
     email_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     last_login: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-    date_joined: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    date_joined: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=utcnow())
     security_stamp: Mapped[str] = mapped_column(
         String(64), default=new_security_stamp, info={"private": True}
     )
 
     @declared_attr
-    def groups(cls) -> Mapped[list[Group]]:  # noqa: N805 - SQLAlchemy's declared_attr
+    def groups(cls) -> Mapped[list[Group]]:
         """The groups the user belongs to."""
         return relationship(Group, secondary=user_groups)
 
     @declared_attr
-    def user_permissions(cls) -> Mapped[list[Permission]]:  # noqa: N805
+    def user_permissions(cls) -> Mapped[list[Permission]]:
         """Permissions given to the user directly (not through a group)."""
         return relationship(Permission, secondary=user_permissions)
 
@@ -196,7 +191,7 @@ class AuthEvent(IntPK, Model):
     address: Mapped[str | None] = mapped_column(String(64), default=None)
     user_agent: Mapped[str | None] = mapped_column(String(255), default=None)
     details: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)
-    at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, server_default=func.now())
+    at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=utcnow())
 
     def __repr__(self) -> str:
         return f"<AuthEvent {self.kind} user={self.user_id}>"

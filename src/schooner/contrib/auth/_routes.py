@@ -34,7 +34,7 @@ class GuardPlan:
 
     def __init__(self) -> None:
         self.table: RouteTable | None = None
-        self.routes: dict[RouteInfo, Requirement] = {}
+        self.routes: dict[int, Requirement] = {}  # by id(route): RouteInfo is not hashable
 
     def build(self, table: RouteTable) -> None:
         """Read every route's requirements (the build hook)."""
@@ -43,15 +43,15 @@ class GuardPlan:
         for route in table:
             requirement = combine(route.find_all(Requirement))
             if requirement is not None:
-                self.routes[route] = requirement
+                self.routes[id(route)] = requirement
 
     def requirement_for(self, scope: Scope) -> Requirement | None:
         """What the route this request goes to needs (``None``: nothing)."""
         if not self.routes or self.table is None:
             return None
         route = self.table.match(scope).route
-        return self.routes.get(route) if route is not None else None
+        return self.routes.get(id(route)) if route is not None else None
 
     def of(self, route: RouteInfo) -> Requirement | None:
         """The requirement of one route, for the OpenAPI document."""
-        return self.routes.get(route)
+        return self.routes.get(id(route))

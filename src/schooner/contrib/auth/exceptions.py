@@ -7,9 +7,10 @@
     │   ├── InvalidCredentials        wrong e-mail or password (one message for both)
     │   ├── AccountInactive           the account is disabled
     │   ├── EmailNotVerified          the e-mail address was never verified
-    │   ├── InvalidToken              a link or token is forged, expired or used (also ValueError)
-    │   ├── PasswordRejected          a new password fails the validators (.messages)
-    │   └── PasswordTooLong           a password longer than any hasher accepts
+    │   └── InvalidToken              a link or token is forged, expired or used (also ValueError)
+    ├── PasswordRejected              a new password fails the validators (.messages; ValueError)
+    ├── InvalidPassword               a password the hasher refuses (ValueError)
+    │   └── PasswordTooLong           longer than any hasher accepts
     └── HTTPException
         ├── NotAuthenticated (401)    a route needs a signed-in user
         ├── PermissionDenied (403)    the user lacks a permission the route needs
@@ -22,8 +23,10 @@ Sign-in failures are deliberately vague: the message never says whether the e-ma
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
+from schooner.contrib.auth._passwords import InvalidPassword, PasswordTooLong
+from schooner.contrib.auth._validators import PasswordRejected
 from schooner.exceptions import HTTPException, SchoonerError
 
 __all__ = [
@@ -31,6 +34,7 @@ __all__ = [
     "AuthError",
     "EmailNotVerified",
     "InvalidCredentials",
+    "InvalidPassword",
     "InvalidToken",
     "LoginThrottled",
     "NotAuthenticated",
@@ -61,19 +65,6 @@ class EmailNotVerified(AuthError):
 
 class InvalidToken(AuthError, ValueError):
     """A verification or reset link, or an API token, is forged, expired or already used."""
-
-
-class PasswordRejected(AuthError, ValueError):
-    """A new password fails one or more validators; ``messages`` says why, each in a
-    sentence to show the user."""
-
-    def __init__(self, messages: Sequence[str]) -> None:
-        self.messages = list(messages)
-        super().__init__(" ".join(self.messages))
-
-
-class PasswordTooLong(AuthError, ValueError):
-    """A password is longer than any hasher accepts (a guard against hashing megabytes)."""
 
 
 class NotAuthenticated(HTTPException):

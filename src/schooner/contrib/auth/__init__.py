@@ -1,0 +1,115 @@
+"""Accounts: users, groups, permissions, sign-in, registration, guards and the current user.
+
+::
+
+    app = App(components=[
+        Database(config=DatabaseConfig.from_env()), Migrations(),
+        Sessions(), Templates(), Forms(), CSRF(), Mail(config=MailConfig.from_env()),
+        Auth(),
+    ])
+
+    @app.get("/me", meta=[login_required])
+    async def me(user: CurrentUser) -> dict[str, str]:
+        return {"email": user.email}
+
+The account pages live under ``/accounts`` and the JSON API under ``/api/auth``; handlers
+get the user by type (``CurrentUser``, ``OptionalUser``) and the flows through the
+``Accounts`` service. Passwords are hashed with argon2id; sign-in failures are throttled
+per account and per address; links in mail are signed, expiring and single-use. The
+account tables ship with their migrations. See the "Accounts" page of the docs.
+"""
+
+from __future__ import annotations
+
+from schooner.contrib.auth._accounts import Accounts
+from schooner.contrib.auth._component import Auth
+from schooner.contrib.auth._config import AuthConfig, HeaderScheme
+from schooner.contrib.auth._guards import (
+    ObjectRule,
+    Requirement,
+    login_required,
+    permission_required,
+    scope_required,
+    staff_required,
+)
+from schooner.contrib.auth._identity import (
+    CurrentUser,
+    HeaderAuthenticator,
+    Identity,
+    OptionalUser,
+    SecondFactor,
+    current_user,
+    optional_user,
+)
+from schooner.contrib.auth._models import AbstractUser, AuthEvent, Group, Permission, User
+from schooner.contrib.auth._passwords import Argon2Parameters, PasswordHasher, Verification
+from schooner.contrib.auth._validators import (
+    DEFAULT_VALIDATORS,
+    MinimumLength,
+    NotCommon,
+    NotNumeric,
+    PasswordValidator,
+    UserAttributeSimilarity,
+    password_help_texts,
+    validate_password,
+)
+from schooner.contrib.auth.exceptions import (
+    AccountInactive,
+    AuthError,
+    EmailNotVerified,
+    InvalidCredentials,
+    InvalidPassword,
+    InvalidToken,
+    LoginThrottled,
+    NotAuthenticated,
+    PasswordRejected,
+    PasswordTooLong,
+    PermissionDenied,
+)
+
+__all__ = [
+    "DEFAULT_VALIDATORS",
+    "AbstractUser",
+    "AccountInactive",
+    "Accounts",
+    "Argon2Parameters",
+    "Auth",
+    "AuthConfig",
+    "AuthError",
+    "AuthEvent",
+    "CurrentUser",
+    "EmailNotVerified",
+    "Group",
+    "HeaderAuthenticator",
+    "HeaderScheme",
+    "Identity",
+    "InvalidCredentials",
+    "InvalidPassword",
+    "InvalidToken",
+    "LoginThrottled",
+    "MinimumLength",
+    "NotAuthenticated",
+    "NotCommon",
+    "NotNumeric",
+    "ObjectRule",
+    "OptionalUser",
+    "PasswordHasher",
+    "PasswordRejected",
+    "PasswordTooLong",
+    "PasswordValidator",
+    "Permission",
+    "PermissionDenied",
+    "Requirement",
+    "SecondFactor",
+    "User",
+    "UserAttributeSimilarity",
+    "Verification",
+    "current_user",
+    "login_required",
+    "optional_user",
+    "password_help_texts",
+    "permission_required",
+    "scope_required",
+    "staff_required",
+    "validate_password",
+]
