@@ -336,10 +336,6 @@ class Migrations:
         script = self.script()
         return [Revision.of(s) for s in _alembic(script.walk_revisions)]
 
-    def heads(self) -> list[str]:
-        """The latest revisions of the migration files."""
-        return list(self.script().get_heads())
-
 
 def _folder(script: Script) -> Path:
     return Path(script.path).parent.resolve()
