@@ -16,6 +16,11 @@ and the app gets the ``schooner db`` commands::
     schooner db shell                         # psql, mariadb or sqlite3 on the database
     schooner db seed fixtures.json            # load fixtures, idempotently
 
+A component that owns tables ships their migrations with a ``migration_folders()`` method
+(the :class:`MigrationFolders` protocol; it need not import this battery). Its folder is a
+labelled branch next to the project's ``versions/``: ``migrate`` applies it, and a project
+migration written after it depends on it, so project tables may refer to the component's.
+
 Migrations are generated from every database component's metadata, with type changes
 detected and SQLite-compatible "batch" operations, so one set of files applies on SQLite,
 PostgreSQL and MariaDB. ``--database NAME`` picks one database; each keeps its revisions in
@@ -33,10 +38,12 @@ from schooner.contrib.migrations._cli import db_commands
 from schooner.contrib.migrations._component import Migrations
 from schooner.contrib.migrations._env import render_item, run_migrations
 from schooner.contrib.migrations._errors import MigrationError, SeedError
+from schooner.contrib.migrations._folders import MigrationFolders
 from schooner.contrib.migrations._seed import SeedResult, load_fixtures
 
 __all__ = [
     "MigrationError",
+    "MigrationFolders",
     "Migrations",
     "SeedError",
     "SeedResult",

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from schooner.contrib.migrations._folders import branches_of
 from schooner.contrib.orm import Database, databases_of
 from schooner.exceptions import ImproperlyConfigured
 
@@ -22,6 +23,9 @@ def migrate(
 ) -> int:
     """Apply the migrations in ``directory`` to ``target``, as ``schooner db migrate`` does.
 
+    Given an app, the migrations its components ship (``MigrationFolders``) are applied
+    too; a lone ``Database`` knows no components, so it gets the project's folder only.
+
     Args:
         target: a database component, or an app (every one of its databases).
         revision: where to stop; the latest revision by default.
@@ -32,14 +36,18 @@ def migrate(
 
     Raises:
         MigrationError: the folder is missing, or Alembic refused (the message says why).
-        ImproperlyConfigured: ``target`` has no database.
+        ImproperlyConfigured: ``target`` has no database, or a component's
+            ``migration_folders()`` is wrong (the message says how).
     """
     from schooner.contrib.migrations._alembic import Migrations
 
     databases = [target] if isinstance(target, Database) else list(databases_of(target).values())
     if not databases:
         raise ImproperlyConfigured(f"{target!r} has no Database component to migrate.")
+    components = [] if isinstance(target, Database) else target.components
     folder = Path(directory).resolve()
-    return sum(
-        Migrations(db, folder, report=lambda line: None).upgrade(revision) for db in databases
-    )
+    ran = 0
+    for db in databases:
+        branches = branches_of(components, database=db.alias)
+        ran += Migrations(db, folder, branches=branches, report=lambda line: None).upgrade(revision)
+    return ran

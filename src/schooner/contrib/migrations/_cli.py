@@ -18,6 +18,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from schooner.contrib.migrations._errors import MigrationError
+from schooner.contrib.migrations._folders import branches_of
 from schooner.contrib.migrations._seed import load_fixtures
 from schooner.contrib.migrations._shell import client_command
 from schooner.contrib.orm import Database, databases_of
@@ -67,7 +68,8 @@ class _Project:
                 "Migrations need Alembic, which is not installed. Install it with: "
                 "pip install 'schooner[orm]'"
             ) from None
-        return Migrations(database, self.folder, report=click.echo)
+        branches = branches_of(self.app.components, database=database.alias)
+        return Migrations(database, self.folder, branches=branches, report=click.echo)
 
 
 def _database_option(function: F) -> F:
@@ -226,24 +228,29 @@ def history(project: _Project, database: str | None) -> None:
         for revision in revisions:
             parents = ", ".join(revision.down) or "base"
             head = " (head)" if revision.is_head else ""
-            click.echo(f"{label}{parents} -> {revision.id}{head}  {revision.message}")
+            click.echo(f"{label}{parents} -> {revision.label}{head}  {revision.message}")
 
 
 @click.command()
 @_database_option
 @click.pass_obj
 def current(project: _Project, database: str | None) -> None:
-    """Show the revision each database is at."""
+    """Show the revision each database is at, and the migrations it has yet to apply.
+
+    Migrations shipped by components count: a database without them is behind.
+    """
     for db in project.databases(database, every=True):
         with _clean_errors():
             migrations = project.migrations(db)
-            revisions, heads = migrations.current(), migrations.heads()
+            revisions, pending = migrations.current(), migrations.pending()
         if not revisions:
-            state = "no migration applied" + (" (migrations are pending)" if heads else "")
+            state = "no migration applied" + (" (migrations are pending)" if pending else "")
         else:
-            behind = set(revisions) != set(heads)
-            state = ", ".join(revisions) + (" (behind the latest)" if behind else " (latest)")
+            behind = f" (behind the latest: {len(pending)} pending)" if pending else " (latest)"
+            state = ", ".join(revisions) + behind
         click.echo(f"{db.alias}: {state}")
+        for revision in pending:
+            click.echo(f"  pending {revision.label}  {revision.message}")
 
 
 @click.command()
