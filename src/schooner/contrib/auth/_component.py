@@ -7,7 +7,7 @@ import hashlib
 import hmac
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Unpack
 from urllib.parse import quote, urlsplit
@@ -176,6 +176,7 @@ class Auth:
         self._keys = self._secret_keys(app)
         self._links = LinkSigner(self._keys)
         app.on_build(self.plan.build)
+        app.on_shutdown(self.drain_mail)
         app.add_middleware(
             Middleware(AuthMiddleware, auth=self, name="AuthMiddleware"),
             after="SessionMiddleware",
@@ -253,24 +254,41 @@ class Auth:
         The time a response takes then does not depend on whether a mail went out (which
         would tell who has an account). Failures are logged with the traceback.
         """
+
+        async def deliver() -> None:
+            await self.deliver_mail(template, context, to=to)
+
+        self.run_later(deliver)
+
+    async def deliver_mail(self, template: str, context: dict[str, Any], *, to: str) -> None:
+        """Render the account mail ``template`` and send it now.
+
+        Raises:
+            ImproperlyConfigured: the app has no ``Mail`` component.
+        """
         if self._mail is None:
             raise ImproperlyConfigured("Auth needs Mail() to send account mail.")
         mailer = self._mail.mailer
+        message = await mailer.render(template, context, to=[to])
+        await mailer.send(message)
 
-        async def deliver() -> None:
+    def run_later(self, work: Callable[[], Awaitable[None]]) -> None:
+        """Run ``work()`` in the background (mail, audit rows that must not slow the
+        answer); an exception is logged with its traceback, never lost silently."""
+
+        async def guarded() -> None:
             try:
-                message = await mailer.render(template, context, to=[to])
-                await mailer.send(message)
+                await work()
             except Exception:
-                logger.exception("Could not send the account mail %s to %s", template, to)
+                logger.exception("Background account work %r failed", work)
 
-        task = asyncio.get_running_loop().create_task(deliver())
+        task = asyncio.get_running_loop().create_task(guarded())
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
     async def drain_mail(self) -> None:
-        """Wait until every mail queued by :meth:`send_mail_later` has been handed to the
-        backend (tests, and shutdown)."""
+        """Wait until the background work (mail queued by :meth:`send_mail_later`, …) is
+        done: tests, and shutdown."""
         while self._pending:
             await asyncio.gather(*list(self._pending), return_exceptions=True)
 
