@@ -20,6 +20,8 @@ from schooner.contrib.auth import (
     scope_required,
     staff_required,
 )
+from schooner.contrib.csrf.testing import as_browser
+from schooner.contrib.templates import TemplateResponse
 from schooner.exceptions import ImproperlyConfigured
 from schooner.testing import AsyncTestClient
 
@@ -214,3 +216,28 @@ def test_openapi_documents_requirements(app: App) -> None:
     assert schemes["session"] == {"type": "apiKey", "in": "cookie", "name": "session"}
     assert schemes["token"] == {"type": "http", "scheme": "bearer"}
     assert "security" not in document["paths"]["/api/auth/login"]["post"]
+
+
+async def test_templates_see_the_current_user(
+    make_auth_app: AppFactory, auth_folder: Any
+) -> None:
+    """Pages call current_user(): None for anonymous visitors, the user once signed in."""
+    (auth_folder / "whoami.html").write_text(
+        "{% set user = current_user() %}{{ user.email if user else 'anonymous' }}"
+    )
+    app = make_auth_app()
+
+    @app.get("/whoami")
+    async def whoami() -> TemplateResponse:
+        return TemplateResponse("whoami.html", {})
+
+    async with AsyncTestClient(app) as client:
+        as_browser(client)
+        anonymous = await client.get("/whoami")
+        assert anonymous.text == "anonymous"
+        assert "cookie" not in anonymous.headers.get("vary", "").lower()
+        await make_user(app)
+        await login(client)
+        signed_in = await client.get("/whoami")
+        assert signed_in.text == "ada@example.com"
+        assert "cookie" in signed_in.headers["vary"].lower()

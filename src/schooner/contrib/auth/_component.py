@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Unpack
 
@@ -40,6 +40,7 @@ from schooner.contrib.auth.exceptions import (
     EmailNotVerified,
     InvalidCredentials,
     InvalidToken,
+    NotAuthenticated,
     PasswordRejected,
 )
 from schooner.contrib.mail import Mail
@@ -184,6 +185,27 @@ class Auth(Identification, Authorization, AccountMail):
 
     def _provide(self) -> Auth:
         return self
+
+    async def template_context(self, request: Request) -> Mapping[str, object]:
+        """Template helpers: ``current_user()``, the signed-in user or ``None``.
+
+        A request with neither a session cookie nor an ``Authorization`` header is
+        anonymous without any work; otherwise the request is identified (once, shared with
+        the handler), which makes the page depend on the cookie (``Vary: Cookie``).
+        """
+        user: AbstractUser | None = None
+        sessions = self.app.component(Sessions)
+        cookie = sessions.config.cookie_name if sessions is not None else "session"
+        if cookie in request.cookies or "authorization" in request.headers:
+            try:
+                user = (await self.identify(request)).user
+            except NotAuthenticated:
+                user = None
+
+        def current_user() -> AbstractUser | None:
+            return user
+
+        return {"current_user": current_user}
 
     def template_folders(self) -> list[Path]:
         """The battery's pages and mail templates (``auth/...``), which yours override."""
