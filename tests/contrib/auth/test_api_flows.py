@@ -63,7 +63,8 @@ async def test_register_verify_login_me_logout(app: App, async_client: AsyncTest
     assert login.status_code == 200
     assert login.json()["user"]["email"] == "Grace@Example.com"
     me = await async_client.get("/api/auth/me")
-    assert me.status_code == 200 and me.json()["email_verified"] is True
+    assert me.status_code == 200
+    assert me.json()["email_verified"] is True
 
     assert (await async_client.post("/api/auth/logout")).status_code == 204
     after = await async_client.get("/api/auth/me")
@@ -158,7 +159,8 @@ async def test_session_id_changes_at_login(app: App, async_client: AsyncTestClie
         "/api/auth/login", json={"email": "ada@example.com", "password": PASSWORD}
     )
     after = async_client.cookies.get("session")
-    assert after is not None and after != before
+    assert after is not None
+    assert after != before
 
 
 async def test_change_password_keeps_this_session(app: App, async_client: AsyncTestClient) -> None:
