@@ -17,6 +17,7 @@ from sqlalchemy import select, union
 from schooner.contrib.auth._accounts import Accounts, accounts_provider
 from schooner.contrib.auth._api import api_router
 from schooner.contrib.auth._audit import AuditLog
+from schooner.contrib.auth._cli import users_commands
 from schooner.contrib.auth._config import AuthConfig, AuthOptions
 from schooner.contrib.auth._guards import ObjectRule, Requirement
 from schooner.contrib.auth._identity import (
@@ -151,7 +152,7 @@ class Auth:
     # -- setup ----------------------------------------------------------------------------
 
     def setup(self, app: App) -> None:
-        """Add the middleware, the providers and the build hook."""
+        """Add the middleware, the providers, the build hook and ``schooner users``."""
         self._app = app
         self._database = app.require(Database, by=self)
         app.require(Sessions, by=self)
@@ -176,6 +177,7 @@ class Auth:
         self._keys = self._secret_keys(app)
         self._links = LinkSigner(self._keys)
         app.on_build(self.plan.build)
+        app.add_command(users_commands(self))
         app.add_middleware(
             Middleware(AuthMiddleware, auth=self, name="AuthMiddleware"),
             after="SessionMiddleware",
