@@ -15,8 +15,10 @@
 The account pages live under ``/accounts`` and the JSON API under ``/api/auth``; handlers
 get the user by type (``CurrentUser``, ``OptionalUser``) and the flows through the
 ``Accounts`` service. Passwords are hashed with argon2id; sign-in failures are throttled
-per account and per address; links in mail are signed, expiring and single-use. The
-account tables ship with their migrations. See the "Accounts" page of the docs.
+per account and per address; links in mail are signed, expiring and single-use. Users
+may add a second factor on ``/accounts/security`` — an authenticator app (``Totp``) or
+passkeys (``Passkeys``), which also sign in without a password. The account tables ship
+with their migrations. See the "Accounts" page of the docs.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ from schooner.contrib.auth._identity import (
 )
 from schooner.contrib.auth._models import AbstractUser, AuthEvent, Group, Permission, User
 from schooner.contrib.auth._passwords import Argon2Parameters, PasswordHasher, Verification
+from schooner.contrib.auth._totp import RecoveryCode, Totp, TotpDevice, TotpSetup
 from schooner.contrib.auth._validators import (
     DEFAULT_VALIDATORS,
     MinimumLength,
@@ -53,18 +56,22 @@ from schooner.contrib.auth._validators import (
     password_help_texts,
     validate_password,
 )
+from schooner.contrib.auth._webauthn import Passkeys, RelyingParty, WebAuthnCredential
 from schooner.contrib.auth.exceptions import (
     AccountInactive,
     AuthError,
     EmailNotVerified,
+    InvalidCode,
     InvalidCredentials,
     InvalidPassword,
     InvalidToken,
     LoginThrottled,
     NotAuthenticated,
+    PasskeyRejected,
     PasswordRejected,
     PasswordTooLong,
     PermissionDenied,
+    SignInRestart,
 )
 
 __all__ = [
@@ -83,6 +90,7 @@ __all__ = [
     "HeaderAuthenticator",
     "HeaderScheme",
     "Identity",
+    "InvalidCode",
     "InvalidCredentials",
     "InvalidPassword",
     "InvalidToken",
@@ -93,17 +101,26 @@ __all__ = [
     "NotNumeric",
     "ObjectRule",
     "OptionalUser",
+    "PasskeyRejected",
+    "Passkeys",
     "PasswordHasher",
     "PasswordRejected",
     "PasswordTooLong",
     "PasswordValidator",
     "Permission",
     "PermissionDenied",
+    "RecoveryCode",
+    "RelyingParty",
     "Requirement",
     "SecondFactor",
+    "SignInRestart",
+    "Totp",
+    "TotpDevice",
+    "TotpSetup",
     "User",
     "UserAttributeSimilarity",
     "Verification",
+    "WebAuthnCredential",
     "current_user",
     "login_required",
     "optional_user",

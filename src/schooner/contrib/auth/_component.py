@@ -29,6 +29,7 @@ from schooner.contrib.auth._identity import (
     optional_user,
 )
 from schooner.contrib.auth._links import LinkSigner
+from schooner.contrib.auth._mfa_routes import setup_mfa
 from schooner.contrib.auth._middleware import AuthMiddleware
 from schooner.contrib.auth._models import (
     USER_TABLE,
@@ -203,6 +204,8 @@ class Auth:
         if self._mail is not None:
             # Account mail is rendered from templates (and the pages need them too).
             app.require(Templates, by=self)
+        if self.config.mfa:
+            setup_mfa(app, self, keys=self._keys)
 
     def _provide(self) -> Auth:
         return self
