@@ -63,11 +63,11 @@ class SoftAuthenticator:
         """The answer to ``navigator.credentials.create({publicKey: options})``.
 
         ``overrides`` change what goes into the answer (``origin``, ``rp_id``,
-        ``challenge``, ``type``) to play a forged or misdirected one.
+        ``challenge``, ``type``, ``credential_id``) to play a forged or misdirected one.
         """
         rp_id = overrides.get("rp_id", options["rp"]["id"])
         passkey = Passkey(
-            credential_id=secrets.token_bytes(32),
+            credential_id=overrides.get("credential_id", secrets.token_bytes(32)),
             key=ec.generate_private_key(ec.SECP256R1()),
             rp_id=rp_id,
             user_handle=unb64url(options["user"]["id"]),

@@ -4,12 +4,17 @@ on every backend."""
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 import time
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pyotp
 import pytest
+import pytest_asyncio
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from schooner import App
@@ -442,3 +447,83 @@ async def test_pages_need_the_csrf_token_without_fetch_metadata(
     assert refused.status_code == 403
     allowed = await async_client.post("/accounts/security/totp/setup", data={"csrf_token": token})
     assert allowed.status_code == 303
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(min_value=-(2**70), max_value=2**70)
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=80),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+"""Any JSON value."""
+
+CODES = st.one_of(
+    st.text(max_size=80),
+    st.from_regex(r"\A[0-9 ]{5,8}\Z"),
+    st.from_regex(r"\A[0-9a-zA-Z-]{14,22}\Z"),
+)
+"""Strings shaped like app codes and recovery codes, and any string."""
+
+BODIES = st.one_of(
+    st.fixed_dictionaries({"code": CODES}),
+    st.fixed_dictionaries({}, optional={"code": CODES | JSON, "password": st.text(max_size=80)}),
+    JSON,
+)
+
+ENDPOINTS = [
+    "/api/auth/mfa/totp",
+    "/api/auth/mfa/totp/confirm",
+    "/api/auth/mfa/totp/disable",
+    "/api/auth/mfa/recovery-codes",
+    "/api/auth/mfa/totp/setup",
+]
+
+
+@pytest_asyncio.fixture
+async def two_clients(
+    app: App, async_client: AsyncTestClient
+) -> AsyncIterator[tuple[AsyncTestClient, AsyncTestClient]]:
+    """A user with the app set up: one client signed in, another half-way (password
+    given, code not yet)."""
+    await make_user(app)
+    await sign_in(async_client)
+    await enrol(async_client)
+    async with AsyncTestClient(app) as half:
+        as_browser(half)
+        await sign_in(half)
+        yield async_client, half
+
+
+@pytest.mark.parametrize("backend", ["sqlite"])
+@settings(
+    max_examples=200,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(endpoint=st.sampled_from(ENDPOINTS), body=BODIES, half_way=st.booleans())
+async def test_fuzzed_code_endpoints_never_fail_the_server(
+    two_clients: tuple[AsyncTestClient, AsyncTestClient],
+    endpoint: str,
+    body: Any,
+    half_way: bool,
+) -> None:
+    """Any JSON body to the code endpoints, signed in or half-way: never a 5xx."""
+    signed, half = two_clients
+    client = half if half_way else signed
+    if half_way and "_auth_pending" not in read_session(half):
+        again = await half.post(
+            "/api/auth/login", json={"email": "ada@example.com", "password": PASSWORD}
+        )
+        assert again.status_code in (200, 429)  # 429: five restarts lock the password step
+    headers = {"Content-Type": "application/json"}
+    answer = await client.post(endpoint, content=json.dumps(body), headers=headers)
+    assert answer.status_code < 500, answer.text
+    if answer.status_code >= 400:
+        assert answer.headers["content-type"].startswith("application/problem+json")

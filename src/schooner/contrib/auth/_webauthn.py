@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, LargeBinary, String, select
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, select
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -58,9 +58,13 @@ CHALLENGE_MAX_AGE = 300
 _REGISTER = "_auth_webauthn_create"
 _SIGN_IN = "_auth_webauthn_get"
 
-# WebAuthn allows credential ids up to 1023 bytes. MariaDB/MySQL cannot put a unique index
-# on a BLOB, so the column is a VARBINARY there (bytea on PostgreSQL, BLOB on SQLite).
-_CREDENTIAL_ID = LargeBinary().with_variant(mysql.VARBINARY(1023), "mysql", "mariadb")
+# Binary values are stored in base64url text, as WebAuthn's JSON carries them (and because
+# aiomysql 0.3.2 cannot send bytes parameters with PyMySQL 1.2.3+, aio-libs/aiomysql#1080).
+# A credential id has up to 1023 bytes: 1364 characters. MariaDB/MySQL index at most 3072
+# bytes, so the unique column is ASCII there (one byte a character, not utf8mb4's four).
+_CREDENTIAL_ID = String(1364).with_variant(
+    mysql.VARCHAR(1364, charset="ascii", collation="ascii_bin"), "mysql", "mariadb"
+)
 
 
 class WebAuthnCredential(IntPK, Model):
@@ -68,7 +72,8 @@ class WebAuthnCredential(IntPK, Model):
 
     ``user_handle`` is the random id the authenticator stores with a discoverable
     credential and returns when signing in (the same for every passkey of one user); it
-    reveals nothing about the account.
+    reveals nothing about the account. The credential id, the public key (COSE) and the
+    handle are kept in unpadded base64url.
     """
 
     __tablename__ = "auth_webauthn_credential"
@@ -76,11 +81,11 @@ class WebAuthnCredential(IntPK, Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey(f"{USER_TABLE}.id", ondelete="CASCADE"), index=True
     )
-    credential_id: Mapped[bytes] = mapped_column(_CREDENTIAL_ID, unique=True)
-    public_key: Mapped[bytes] = mapped_column(LargeBinary, info={"private": True})
+    credential_id: Mapped[str] = mapped_column(_CREDENTIAL_ID, unique=True)
+    public_key: Mapped[str] = mapped_column(Text, info={"private": True})
     sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
     transports: Mapped[list[str] | None] = mapped_column(JSON, default=None)
-    user_handle: Mapped[bytes] = mapped_column(LargeBinary(64), info={"private": True})
+    user_handle: Mapped[str] = mapped_column(String(88), info={"private": True})
     name: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), server_default=utcnow())
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
@@ -204,7 +209,7 @@ class Passkeys:
         )
 
         existing = await self.list(user)
-        handle = existing[0].user_handle if existing else secrets.token_bytes(32)
+        handle = _unb64(existing[0].user_handle) if existing else secrets.token_bytes(32)
         options = generate_registration_options(
             rp_id=self.rp.id,
             rp_name=self.rp.name,
@@ -216,7 +221,7 @@ class Passkeys:
                 user_verification=UserVerificationRequirement.PREFERRED,
             ),
             exclude_credentials=[
-                PublicKeyCredentialDescriptor(id=row.credential_id) for row in existing
+                PublicKeyCredentialDescriptor(id=_unb64(row.credential_id)) for row in existing
             ],
         )
         self.session[_REGISTER] = {
@@ -241,6 +246,8 @@ class Passkeys:
         from webauthn.helpers import parse_registration_credential_json
 
         pending = await self._take_challenge(_REGISTER, user)
+        if not isinstance(pending["handle"], str):
+            raise PasskeyRejected("Start again: ask for new passkey options first.")
         try:
             parsed = parse_registration_credential_json(credential)
             verified = verify_registration_response(
@@ -251,18 +258,17 @@ class Passkeys:
             )
         except _rejections() as exc:
             raise PasskeyRejected(f"The passkey could not be verified: {exc}") from None
+        credential_id = _b64(verified.credential_id)
         taken = await self.db.scalar(
-            select(WebAuthnCredential.id).where(
-                WebAuthnCredential.credential_id == verified.credential_id
-            )
+            select(WebAuthnCredential.id).where(WebAuthnCredential.credential_id == credential_id)
         )
         if taken is not None:
             raise PasskeyRejected("This passkey is registered already.")
         transports = parsed.response.transports or []
         row = WebAuthnCredential(
             user_id=user.id,
-            credential_id=verified.credential_id,
-            public_key=verified.credential_public_key,
+            credential_id=credential_id,
+            public_key=_b64(verified.credential_public_key),
             sign_count=verified.sign_count,
             transports=[t.value for t in transports],
             user_handle=pending["handle"],
@@ -293,7 +299,8 @@ class Passkeys:
         allowed = []
         if user is not None:
             allowed = [
-                PublicKeyCredentialDescriptor(id=row.credential_id) for row in await self.list(user)
+                PublicKeyCredentialDescriptor(id=_unb64(row.credential_id))
+                for row in await self.list(user)
             ]
         options = generate_authentication_options(
             rp_id=self.rp.id,
@@ -334,14 +341,18 @@ class Passkeys:
         except _rejections():
             raise PasskeyRejected("The passkey's answer is malformed.") from None
         row = await self.db.scalar(
-            select(WebAuthnCredential).where(WebAuthnCredential.credential_id == parsed.raw_id)
+            select(WebAuthnCredential).where(
+                WebAuthnCredential.credential_id == _b64(parsed.raw_id)
+            )
         )
         if row is None or (user is not None and row.user_id != user.id):
             raise PasskeyRejected("This passkey is not registered for an account here.")
         handle = parsed.response.user_handle
         # WebAuthn §7.2 steps 6-7: the handle names the owner; it must be there when the
         # user was not known before the ceremony.
-        if (handle is None and user is None) or (handle is not None and handle != row.user_handle):
+        if (handle is None and user is None) or (
+            handle is not None and _b64(handle) != row.user_handle
+        ):
             raise PasskeyRejected("This passkey does not belong to that account.")
         try:
             verified = verify_authentication_response(
@@ -349,7 +360,7 @@ class Passkeys:
                 expected_challenge=pending["challenge"],
                 expected_rp_id=self.rp.id,
                 expected_origin=list(self.rp.origins),
-                credential_public_key=row.public_key,
+                credential_public_key=_unb64(row.public_key),
                 credential_current_sign_count=row.sign_count,
                 require_user_verification=user is None,
             )
@@ -386,11 +397,7 @@ class Passkeys:
         used = await limiter.hit(f"auth:webauthn:used:{pending['challenge']}", "1/10 minutes")
         if not used.allowed:
             raise PasskeyRejected("This passkey request was answered already; try again.")
-        handle = pending.get("handle")
-        return {
-            "challenge": challenge,
-            "handle": _unb64(handle) if isinstance(handle, str) else None,
-        }
+        return {"challenge": challenge, "handle": pending.get("handle")}
 
 
 def _b64(data: bytes) -> str:
