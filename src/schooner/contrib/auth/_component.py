@@ -10,7 +10,7 @@ import secrets
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Unpack
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from sqlalchemy import select, union
 
@@ -40,6 +40,7 @@ from schooner.contrib.auth._models import (
     user_groups,
     user_permissions,
 )
+from schooner.contrib.auth._pages import pages_router
 from schooner.contrib.auth._passwords import PasswordHasher
 from schooner.contrib.auth._routes import GuardPlan
 from schooner.contrib.auth._throttle import LoginThrottle
@@ -53,6 +54,8 @@ from schooner.contrib.auth.exceptions import (
     PasswordRejected,
     PermissionDenied,
 )
+from schooner.contrib.csrf import CSRF
+from schooner.contrib.forms import Forms
 from schooner.contrib.mail import Mail
 from schooner.contrib.orm import Database
 from schooner.contrib.ratelimit import RateLimit, RateLimiter
@@ -204,6 +207,11 @@ class Auth:
         if self._mail is not None:
             # Account mail is rendered from templates (and the pages need them too).
             app.require(Templates, by=self)
+        if self.config.pages:
+            # The pages draw forms with the forms macros and post them: CSRF must guard them.
+            app.require(Forms, by=self)
+            app.require(CSRF, by=self)
+            app.include(pages_router(self), prefix=self.config.prefix, namespace="auth")
         if self.config.mfa:
             setup_mfa(app, self, keys=self._keys)
 
@@ -520,10 +528,14 @@ class Auth:
     @staticmethod
     def is_safe_next(target: str | None) -> bool:
         """Whether ``target`` is a path on this site: ``/page?x=1`` is, ``//evil.com``,
-        ``/\\evil.com``, ``https://evil.com`` and ``javascript:…`` are not."""
+        ``/\\evil.com``, ``/%2F%2Fevil.com``, ``https://evil.com`` and ``javascript:…`` are not."""
         if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
             return False
         if any(ord(c) < 32 or c == "\\" for c in target):
+            return False
+        if unquote(target).startswith(("//", "/\\")):
+            # "/%2F%2Fevil.com" turns into "//evil.com" wherever the path is decoded again
+            # (a proxy, a later redirect): refused like the plain form.
             return False
         parts = urlsplit(target)
         return not parts.scheme and not parts.netloc
