@@ -289,14 +289,14 @@ class PasskeyOut(msgspec.Struct):
         )
 
 
-class Registration(msgspec.Struct, forbid_unknown_fields=True):
+class PasskeyRegistration(msgspec.Struct, forbid_unknown_fields=True):
     """The browser's answer to ``navigator.credentials.create()`` and a name for it."""
 
     credential: dict[str, Any]
     name: Annotated[str, msgspec.Meta(max_length=100)] = "Passkey"
 
 
-class Assertion(msgspec.Struct, forbid_unknown_fields=True):
+class PasskeyAssertion(msgspec.Struct, forbid_unknown_fields=True):
     """The browser's answer to ``navigator.credentials.get()``."""
 
     credential: dict[str, Any]
@@ -378,7 +378,7 @@ def mfa_api_router() -> Router:
 
     @router.post("/passkeys/register", name="passkey_register", status_code=201, **manage)
     async def register(
-        body: Registration, user: BrowserUser, passkeys: Passkeys, totp: Totp
+        body: PasskeyRegistration, user: BrowserUser, passkeys: Passkeys, totp: Totp
     ) -> PasskeyAdded:
         """Store the passkey the browser made; the first second factor comes with
         recovery codes."""
@@ -394,7 +394,7 @@ def mfa_api_router() -> Router:
         return await passkeys.authentication_options(await accounts.pending_user())
 
     @router.post("/passkeys/login", name="passkey_login")
-    async def login(body: Assertion, accounts: Accounts, passkeys: Passkeys) -> LoginResult:
+    async def login(body: PasskeyAssertion, accounts: Accounts, passkeys: Passkeys) -> LoginResult:
         """Sign in with the browser's answer (no password needed, or as second factor)."""
         user = await finish_with_passkey(accounts, passkeys, body.credential)
         return LoginResult(user=Me.of(user))
