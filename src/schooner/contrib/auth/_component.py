@@ -29,7 +29,7 @@ from schooner.contrib.auth._identity import (
     optional_user,
 )
 from schooner.contrib.auth._links import LinkSigner
-from schooner.contrib.auth._mfa_routes import setup_mfa
+from schooner.contrib.auth._mfa import setup_mfa
 from schooner.contrib.auth._middleware import AuthMiddleware
 from schooner.contrib.auth._models import (
     USER_TABLE,
