@@ -20,6 +20,8 @@ from schooner.contrib.auth import (
     scope_required,
     staff_required,
 )
+from schooner.contrib.csrf.testing import as_browser
+from schooner.contrib.templates import TemplateResponse
 from schooner.exceptions import ImproperlyConfigured
 from schooner.testing import AsyncTestClient
 
@@ -190,7 +192,7 @@ def test_local_next_targets_are_kept(target: str) -> None:
 
 def test_requirement_helpers_check_their_arguments() -> None:
     """A malformed permission or scope fails where the route is declared."""
-    with pytest.raises(ImproperlyConfigured, match="label.codename"):
+    with pytest.raises(ImproperlyConfigured, match=r"label\.codename"):
         permission_required("publish")
     with pytest.raises(ImproperlyConfigured):
         permission_required()
@@ -204,7 +206,8 @@ def test_openapi_documents_requirements(app: App) -> None:
     document = app.openapi_document()
     private = document["paths"]["/private"]["get"]
     assert private["security"] == [{"session": []}, {"token": []}]
-    assert "401" in private["responses"] and "403" not in private["responses"]
+    assert "401" in private["responses"]
+    assert "403" not in private["responses"]
     scoped = document["paths"]["/scoped"]["get"]
     assert scoped["security"] == [{"session": []}, {"token": ["posts:write"]}]
     assert "403" in scoped["responses"]
@@ -214,3 +217,26 @@ def test_openapi_documents_requirements(app: App) -> None:
     assert schemes["session"] == {"type": "apiKey", "in": "cookie", "name": "session"}
     assert schemes["token"] == {"type": "http", "scheme": "bearer"}
     assert "security" not in document["paths"]["/api/auth/login"]["post"]
+
+
+async def test_templates_see_the_current_user(make_auth_app: AppFactory, auth_folder: Any) -> None:
+    """Pages call current_user(): None for anonymous visitors, the user once signed in."""
+    (auth_folder / "whoami.html").write_text(
+        "{% set user = current_user() %}{{ user.email if user else 'anonymous' }}"
+    )
+    app = make_auth_app()
+
+    @app.get("/whoami")
+    async def whoami() -> TemplateResponse:
+        return TemplateResponse("whoami.html", {})
+
+    async with AsyncTestClient(app) as client:
+        as_browser(client)
+        anonymous = await client.get("/whoami")
+        assert anonymous.text == "anonymous"
+        assert "cookie" not in anonymous.headers.get("vary", "").lower()
+        await make_user(app)
+        await login(client)
+        signed_in = await client.get("/whoami")
+        assert signed_in.text == "ada@example.com"
+        assert "cookie" in signed_in.headers["vary"].lower()

@@ -220,6 +220,10 @@ class Accounts:
         hashed = await self.auth.hasher.hash(password)
         existing = await self.find_by_email(address)
         if existing is not None:
+            # Recorded like a new account's event, so both answers take the same work.
+            await self.auth.audit.record(
+                "registration_existing", request=self.request, session=self.db, user=existing
+            )
             self._mail_later(
                 "auth/mail/already_registered",
                 existing,
@@ -264,15 +268,21 @@ class Accounts:
     # -- password reset and change --------------------------------------------------------------
 
     async def request_password_reset(self, email: str) -> None:
-        """Mail a reset link if the address has an active account; the same answer (and
-        the same time) either way."""
+        """Mail a reset link if the address has an active account; the same answer either
+        way, with the same work in the request (a lookup and an audit row; the mail goes
+        out after the response)."""
         user = await self.find_by_email(email)
-        if user is None or not user.is_active:
+        known = user is not None and user.is_active
+        await self.auth.audit.record(
+            "password_reset_requested",
+            request=self.request,
+            session=self.db,
+            user=user if known else None,
+            identifier=AbstractUser.normalize_email(email)[:254],
+        )
+        if user is None or not known:
             return
         token = self.auth.links.make("reset-password", user)
-        await self.auth.audit.record(
-            "password_reset_requested", request=self.request, session=self.db, user=user
-        )
         self._mail_later(
             "auth/mail/password_reset", user, {"url": self._link("password_reset_confirm", token)}
         )

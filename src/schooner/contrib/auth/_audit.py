@@ -27,6 +27,7 @@ EVENT_KINDS = frozenset(
         "logout",
         "signed_out_everywhere",
         "registered",
+        "registration_existing",
         "email_verified",
         "password_changed",
         "password_reset_requested",

@@ -3,24 +3,19 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Unpack
-from urllib.parse import quote, unquote, urlsplit
-
-from sqlalchemy import select, union
 
 from schooner.contrib.auth._accounts import Accounts, accounts_provider
 from schooner.contrib.auth._api import api_router
 from schooner.contrib.auth._audit import AuditLog
+from schooner.contrib.auth._cli import users_commands
 from schooner.contrib.auth._config import AuthConfig, AuthOptions
-from schooner.contrib.auth._guards import ObjectRule, Requirement
+from schooner.contrib.auth._guards import Authorization, ObjectRule
 from schooner.contrib.auth._identity import (
-    IDENTITY_KEY,
     HeaderAuthenticator,
     Identity,
     SecondFactor,
@@ -29,19 +24,17 @@ from schooner.contrib.auth._identity import (
     optional_user,
 )
 from schooner.contrib.auth._links import LinkSigner
+from schooner.contrib.auth._mailing import AccountMail
 from schooner.contrib.auth._middleware import AuthMiddleware
 from schooner.contrib.auth._models import (
     USER_TABLE,
     AbstractUser,
-    Permission,
     User,
-    group_permissions,
-    user_groups,
-    user_permissions,
 )
 from schooner.contrib.auth._pages import pages_router
 from schooner.contrib.auth._passwords import PasswordHasher
 from schooner.contrib.auth._routes import GuardPlan
+from schooner.contrib.auth._signin import Identification
 from schooner.contrib.auth._throttle import LoginThrottle
 from schooner.contrib.auth._validators import DEFAULT_VALIDATORS, PasswordValidator
 from schooner.contrib.auth.exceptions import (
@@ -51,14 +44,13 @@ from schooner.contrib.auth.exceptions import (
     InvalidToken,
     NotAuthenticated,
     PasswordRejected,
-    PermissionDenied,
 )
 from schooner.contrib.csrf import CSRF
 from schooner.contrib.forms import Forms
 from schooner.contrib.mail import Mail
 from schooner.contrib.orm import Database
 from schooner.contrib.ratelimit import RateLimit, RateLimiter
-from schooner.contrib.sessions import Sessions, get_session
+from schooner.contrib.sessions import Sessions
 from schooner.contrib.templates import Templates
 from schooner.exceptions import HTTPException, ImproperlyConfigured, ValidationError
 from schooner.http import ProblemResponse, Request, Response
@@ -69,25 +61,12 @@ if TYPE_CHECKING:
     from schooner.app import App
     from schooner.routing import RouteInfo
 
-__all__ = ["SESSION_HASH", "SESSION_USER", "Auth"]
+__all__ = ["Auth"]
 
 logger = logging.getLogger("schooner.auth")
 
-SESSION_USER = "_auth_user_id"
-"""The session key holding the signed-in user's id."""
-SESSION_HASH = "_auth_user_hash"
-"""The session key holding a keyed hash of the user's security stamp."""
 
-
-_LINK_PATHS = {
-    "verify_email": "/verify-email/{token}",
-    "password_reset": "/password-reset",
-    "password_reset_confirm": "/password-reset/{token}",
-    "email_change_confirm": "/email-change/{token}",
-}
-
-
-class Auth:
+class Auth(Identification, Authorization, AccountMail):
     """Accounts as a component: ``App(components=[Database(), Sessions(), Auth()])``.
 
     Needs the database and sessions batteries listed before it. Handlers ask for the user
@@ -154,7 +133,7 @@ class Auth:
     # -- setup ----------------------------------------------------------------------------
 
     def setup(self, app: App) -> None:
-        """Add the middleware, the providers and the build hook."""
+        """Add the middleware, the providers, the build hook and ``schooner users``."""
         self._app = app
         self._database = app.require(Database, by=self)
         app.require(Sessions, by=self)
@@ -179,6 +158,8 @@ class Auth:
         self._keys = self._secret_keys(app)
         self._links = LinkSigner(self._keys)
         app.on_build(self.plan.build)
+        app.on_shutdown(self.drain_mail)
+        app.add_command(users_commands(self))
         app.add_middleware(
             Middleware(AuthMiddleware, auth=self, name="AuthMiddleware"),
             after="SessionMiddleware",
@@ -215,29 +196,26 @@ class Auth:
     def _provide(self) -> Auth:
         return self
 
-    def _check_mail(self, app: App, mail: Mail) -> None:
-        """Account mail needs a sender and absolute links: required in production,
-        development defaults (with a warning) otherwise."""
-        mailer = mail.mailer
-        missing = []
-        if mailer.default_from is None:
-            missing.append("default_from (MAIL_DEFAULT_FROM=Site <noreply@example.com>)")
-        if mailer.base_url is None and self.config.link_base is None:
-            missing.append("base_url (MAIL_BASE_URL=https://example.com)")
-        if not missing:
-            return
-        if app.settings.is_production:
-            raise ImproperlyConfigured(
-                "Auth sends account mail, which needs the mail settings " + " and ".join(missing)
-            )
-        if mailer.default_from is None:
-            mailer.default_from = "webmaster@localhost"
-        if mailer.base_url is None:
-            mailer.base_url = "http://127.0.0.1:8000"
-        logger.warning(
-            "Account mail uses development defaults for: %s. Set them before deploying.",
-            ", ".join(missing),
-        )
+    async def template_context(self, request: Request) -> Mapping[str, object]:
+        """Template helpers: ``current_user()``, the signed-in user or ``None``.
+
+        A request with neither a session cookie nor an ``Authorization`` header is
+        anonymous without any work; otherwise the request is identified (once, shared with
+        the handler), which makes the page depend on the cookie (``Vary: Cookie``).
+        """
+        user: AbstractUser | None = None
+        sessions = self.app.component(Sessions)
+        cookie = sessions.config.cookie_name if sessions is not None else "session"
+        if cookie in request.cookies or "authorization" in request.headers:
+            try:
+                user = (await self.identify(request)).user
+            except NotAuthenticated:
+                user = None
+
+        def current_user() -> AbstractUser | None:
+            return user
+
+        return {"current_user": current_user}
 
     def template_folders(self) -> list[Path]:
         """The battery's pages and mail templates (``auth/...``), which yours override."""
@@ -246,41 +224,6 @@ class Auth:
     def add_second_factor(self, factor: SecondFactor) -> None:
         """Ask for ``factor`` after the password when a user has enrolled it."""
         self.second_factors.append(factor)
-
-    def absolute_url(self, page: str, **params: str) -> str:
-        """The absolute address of an account page for a link in mail."""
-        path = _LINK_PATHS[page].format(**params)
-        if self.config.link_base is not None:
-            return self.config.link_base.rstrip("/") + path
-        base = self._mail.mailer.base_url if self._mail is not None else None
-        return (base or "") + self.config.prefix + path
-
-    def send_mail_later(self, template: str, context: dict[str, Any], *, to: str) -> None:
-        """Render and send a mail in the background, after the response.
-
-        The time a response takes then does not depend on whether a mail went out (which
-        would tell who has an account). Failures are logged with the traceback.
-        """
-        if self._mail is None:
-            raise ImproperlyConfigured("Auth needs Mail() to send account mail.")
-        mailer = self._mail.mailer
-
-        async def deliver() -> None:
-            try:
-                message = await mailer.render(template, context, to=[to])
-                await mailer.send(message)
-            except Exception:
-                logger.exception("Could not send the account mail %s to %s", template, to)
-
-        task = asyncio.get_running_loop().create_task(deliver())
-        self._pending.add(task)
-        task.add_done_callback(self._pending.discard)
-
-    async def drain_mail(self) -> None:
-        """Wait until every mail queued by :meth:`send_mail_later` has been handed to the
-        backend (tests, and shutdown)."""
-        while self._pending:
-            await asyncio.gather(*list(self._pending), return_exceptions=True)
 
     @property
     def app(self) -> App:
@@ -340,206 +283,6 @@ class Auth:
         if settings.is_production:  # settings.check() refuses this first; be sure anyway
             raise ImproperlyConfigured("Auth needs SCHOONER_SECRET_KEY in production.")
         return [secrets.token_urlsafe(48)]
-
-    # -- identification ---------------------------------------------------------------------
-
-    async def identify(self, request: Request) -> Identity:
-        """Who makes ``request``, worked out once per request.
-
-        Raises:
-            NotAuthenticated: an ``Authorization`` token of this app's scheme is not valid
-                (forged, expired, revoked).
-        """
-        scope = request.scope
-        found: Identity | None = scope.get(IDENTITY_KEY)
-        if found is None:
-            found = await self._identify(request)
-            scope[IDENTITY_KEY] = found
-        return found
-
-    async def _identify(self, request: Request) -> Identity:
-        header = request.headers.get("authorization")
-        if header:
-            scheme, _, token = header.partition(" ")
-            if scheme.lower() == self.config.header_scheme.lower():
-                return await self._from_token(token.strip())
-        return await self._from_session(request)
-
-    async def _from_token(self, token: str) -> Identity:
-        if token:
-            async with self.database.sessionmaker()() as db:
-                for authenticator in self.authenticators:
-                    try:
-                        identity = await authenticator.authenticate(token, db)
-                    except InvalidToken as exc:
-                        raise self.not_authenticated(str(exc), error="invalid_token") from None
-                    if identity is not None:
-                        if identity.user is None or not identity.user.is_active:
-                            break
-                        return identity
-        raise self.not_authenticated("The access token is not valid.", error="invalid_token")
-
-    async def _from_session(self, request: Request) -> Identity:
-        session = await get_session(request)
-        user_id = session.get(SESSION_USER)
-        if user_id is None:
-            return Identity()
-        async with self.database.sessionmaker()() as db:
-            user = await db.get(self.user_model, user_id)
-        stored = session.get(SESSION_HASH)
-        if (
-            user is None
-            or not user.is_active
-            or not isinstance(stored, str)
-            or not any(
-                hmac.compare_digest(stored, self.session_hash(user, key)) for key in self._keys
-            )
-        ):
-            # Deleted, disabled, or signed out everywhere since: this session is over.
-            session.pop(SESSION_USER, None)
-            session.pop(SESSION_HASH, None)
-            return Identity()
-        return Identity(user=user, method="session")
-
-    def session_hash(self, user: AbstractUser, key: str | None = None) -> str:
-        """The keyed hash of ``user``'s security stamp that a session carries."""
-        secret = (key or self._keys[0]).encode()
-        message = f"schooner.auth.session|{user.id}|{user.security_stamp}".encode()
-        return hmac.new(secret, message, hashlib.sha256).hexdigest()
-
-    # -- sessions ---------------------------------------------------------------------------
-
-    async def start_session(self, request: Request, user: AbstractUser) -> None:
-        """Sign ``user`` in on this browser: a new session id (against session fixation),
-        the user's id and stamp hash in it, and this request's identity updated."""
-        session = await get_session(request)
-        keep = {k: v for k, v in session.items() if not k.startswith("_auth")}
-        session.clear()
-        session.regenerate()
-        session.update(keep)
-        session[SESSION_USER] = user.id
-        session[SESSION_HASH] = self.session_hash(user)
-        request.scope[IDENTITY_KEY] = Identity(user=user, method="session")
-
-    async def end_session(self, request: Request) -> None:
-        """Sign out of this browser: the session is deleted on the server and its cookie
-        cleared, whatever it held."""
-        session = await get_session(request)
-        session.invalidate()
-        request.scope[IDENTITY_KEY] = Identity()
-
-    # -- guards -----------------------------------------------------------------------------
-
-    def not_authenticated(
-        self, detail: str = "Authentication required.", *, error: str | None = None
-    ) -> NotAuthenticated:
-        """A 401 with the ``WWW-Authenticate`` challenge of this app's scheme (RFC 6750)."""
-        challenge = f'{self.config.header_scheme} realm="api"'
-        if error is not None:
-            challenge += f', error="{error}"'
-        return NotAuthenticated(detail, headers={"WWW-Authenticate": challenge})
-
-    async def enforce(self, request: Request, requirement: Requirement) -> Identity:
-        """Check ``requirement`` for ``request``; the identity when it holds.
-
-        Raises:
-            NotAuthenticated: nobody is signed in.
-            PermissionDenied: the user is not staff, lacks a permission, or the token lacks
-                a scope.
-        """
-        identity = await self.identify(request)
-        user = identity.user
-        if user is None:
-            raise self.not_authenticated()
-        if requirement.staff and not user.is_staff:
-            raise PermissionDenied("This page is for staff only.")
-        missing = [s for s in requirement.scopes if not identity.allows_scope(s)]
-        if missing:
-            challenge = (
-                f'{self.config.header_scheme} error="insufficient_scope", '
-                f'scope="{" ".join(missing)}"'
-            )
-            raise PermissionDenied(
-                f"The token lacks the scope {', '.join(missing)}.",
-                headers={"WWW-Authenticate": challenge},
-            )
-        for permission in requirement.permissions:
-            if not await self.has_perm(identity, permission):
-                raise PermissionDenied()
-        return identity
-
-    async def permissions_of(self, identity: Identity) -> frozenset[str]:
-        """Every permission name the identity's user has, directly or through groups."""
-        user = identity.user
-        if user is None or not user.is_active:
-            return frozenset()
-        if identity.permissions is None:
-            direct = select(user_permissions.c.permission_id).where(
-                user_permissions.c.user_id == user.id
-            )
-            grouped = (
-                select(group_permissions.c.permission_id)
-                .join(user_groups, user_groups.c.group_id == group_permissions.c.group_id)
-                .where(user_groups.c.user_id == user.id)
-            )
-            ids = union(direct, grouped).subquery()
-            query = select(Permission.label, Permission.codename).where(
-                Permission.id.in_(select(ids.c.permission_id))
-            )
-            async with self.database.sessionmaker()() as db:
-                rows = (await db.execute(query)).all()
-            identity.permissions = frozenset(f"{label}.{code}" for label, code in rows)
-        return identity.permissions
-
-    async def has_perm(self, identity: Identity, permission: str, obj: Any = None) -> bool:
-        """Whether the identity's user has ``permission`` (on ``obj``, when given).
-
-        Superusers have every permission; inactive users none. With ``obj``, a model-wide
-        permission is enough, and so is any object rule that grants it.
-        """
-        user = identity.user
-        if user is None or not user.is_active:
-            return False
-        if user.is_superuser:
-            return True
-        if permission in await self.permissions_of(identity):
-            return True
-        if obj is not None:
-            for rule in self.object_rules:
-                granted = rule(user, permission, obj)
-                if not isinstance(granted, bool):
-                    granted = await granted
-                if granted:
-                    return True
-        return False
-
-    # -- redirects --------------------------------------------------------------------------
-
-    def login_url(self, *, next_url: str | None = None) -> str:
-        """The login page's path, with ``next`` when it is a safe local path."""
-        url = self.config.prefix + "/login"
-        if next_url and self.is_safe_next(next_url):
-            url += "?next=" + quote(next_url, safe="")
-        return url
-
-    @staticmethod
-    def is_safe_next(target: str | None) -> bool:
-        """Whether ``target`` is a path on this site: ``/page?x=1`` is, ``//evil.com``,
-        ``/\\evil.com``, ``/%2F%2Fevil.com``, ``https://evil.com`` and ``javascript:…`` are not."""
-        if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
-            return False
-        if any(ord(c) < 32 or c == "\\" for c in target):
-            return False
-        if unquote(target).startswith(("//", "/\\")):
-            # "/%2F%2Fevil.com" turns into "//evil.com" wherever the path is decoded again
-            # (a proxy, a later redirect): refused like the plain form.
-            return False
-        parts = urlsplit(target)
-        return not parts.scheme and not parts.netloc
-
-    def next_or_default(self, target: str | None) -> str:
-        """``target`` when it is safe, else ``login_redirect``."""
-        return target if target and self.is_safe_next(target) else self.config.login_redirect
 
     # -- OpenAPI ----------------------------------------------------------------------------
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, ClassVar, Literal, TypedDict
 
 from schooner.contrib._config import ComponentConfig
+from schooner.contrib.auth._permissions import check_permission
 from schooner.exceptions import ImproperlyConfigured
 
 __all__ = ["AuthConfig", "AuthOptions", "HeaderScheme"]
@@ -48,6 +50,10 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
             app's pages (the mail setting ``base_url`` + ``prefix``).
         user_model: the account model (a model on ``auth_user`` built from
             ``AbstractUser``); the battery's ``User`` when unset. Set in code.
+        permissions: permissions of your own, beyond each model's view/add/change/delete,
+            as ``(label, codename, name)``: ``[("blog", "publish_post", "Can publish
+            posts")]``. ``schooner users sync-permissions`` stores them (a model's
+            ``__permissions__`` attribute declares them next to the model instead).
     """
 
     env_prefix: ClassVar[str] = "AUTH_"
@@ -67,6 +73,9 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
     address_limits: str = "30/minute;300/hour"
     link_base: str | None = None
     user_model: Any = None
+
+    # -- permissions (sync_permissions, the users command) --------------------------------
+    permissions: tuple[tuple[str, str, str], ...] = ()
 
     def __post_init__(self) -> None:
         for label, value in (("prefix", self.prefix), ("api_prefix", self.api_prefix)):
@@ -100,6 +109,7 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
             ("address_limits", self.address_limits),
         ):
             _check_limits(label, limit)
+        _check_permissions(self.permissions)
 
 
 def _check_limits(label: str, limit: str) -> None:
@@ -111,6 +121,28 @@ def _check_limits(label: str, limit: str) -> None:
         raise ImproperlyConfigured(
             f"Auth: {label} {limit!r} is not a list of limits such as '5/15 minutes;20/day'."
         ) from None
+
+
+def _check_permissions(permissions: Any) -> None:
+    if isinstance(permissions, str | bytes) or not isinstance(permissions, list | tuple):
+        raise ImproperlyConfigured(
+            "Auth: permissions is a list of (label, codename, name) triples, such as "
+            "[('blog', 'publish_post', 'Can publish posts')]."
+        )
+    seen: set[tuple[str, str]] = set()
+    for item in permissions:
+        if not isinstance(item, list | tuple) or len(item) != 3:
+            raise ImproperlyConfigured(
+                f"Auth: the permission {item!r} is not a (label, codename, name) triple, such "
+                "as ('blog', 'publish_post', 'Can publish posts')."
+            )
+        label, codename, name = item
+        check_permission(label, codename, name, where="Auth(permissions=...)")
+        if (label, codename) in seen:
+            raise ImproperlyConfigured(
+                f"Auth: the permission {label}.{codename} is listed twice in permissions."
+            )
+        seen.add((label, codename))
 
 
 class AuthOptions(TypedDict, total=False):
@@ -131,3 +163,4 @@ class AuthOptions(TypedDict, total=False):
     address_limits: str
     link_base: str | None
     user_model: Any
+    permissions: Sequence[tuple[str, str, str]]

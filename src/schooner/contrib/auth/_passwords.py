@@ -97,8 +97,9 @@ class Argon2Parameters(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown
     """The cost of an argon2id hash: memory, passes and lanes.
 
     The defaults are the OWASP Password Storage Cheat Sheet's recommended minimum for
-    argon2id: 19 MiB of memory, 2 passes, 1 lane. They keep one hash near 20-40 ms on a
-    server core, which a login can afford, while every guess costs an attacker as much.
+    argon2id: 19 MiB of memory, 2 passes, 1 lane. One hash then takes about 40 ms on a
+    core of a small server, which a login can afford, and every guess costs an attacker
+    as much.
 
     RFC 9106 §4 recommends, where memory allows, m=2 GiB, t=1, p=4, and as its second
     option m=64 MiB, t=3, p=4 (:meth:`rfc9106_low_memory`). Choose by budget: the hasher
