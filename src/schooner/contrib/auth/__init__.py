@@ -15,8 +15,10 @@
 The account pages live under ``/accounts`` and the JSON API under ``/api/auth``; handlers
 get the user by type (``CurrentUser``, ``OptionalUser``) and the flows through the
 ``Accounts`` service. Passwords are hashed with argon2id; sign-in failures are throttled
-per account and per address; links in mail are signed, expiring and single-use. The
-account tables ship with their migrations. See the "Accounts" page of the docs.
+per account and per address; links in mail are signed, expiring and single-use. Users
+may add a second factor on ``/accounts/security`` — an authenticator app (``Totp``) or
+passkeys (``Passkeys``), which also sign in without a password. The account tables ship
+with their migrations. See the "Accounts" page of the docs.
 """
 
 from __future__ import annotations
@@ -51,6 +53,7 @@ from schooner.contrib.auth._permissions import (
     model_permissions,
     sync_permissions,
 )
+from schooner.contrib.auth._totp import RecoveryCode, Totp, TotpDevice, TotpSetup
 from schooner.contrib.auth._validators import (
     DEFAULT_VALIDATORS,
     MinimumLength,
@@ -61,18 +64,22 @@ from schooner.contrib.auth._validators import (
     password_help_texts,
     validate_password,
 )
+from schooner.contrib.auth._webauthn import Passkeys, RelyingParty, WebAuthnCredential
 from schooner.contrib.auth.exceptions import (
     AccountInactive,
     AuthError,
     EmailNotVerified,
+    InvalidCode,
     InvalidCredentials,
     InvalidPassword,
     InvalidToken,
     LoginThrottled,
     NotAuthenticated,
+    PasskeyRejected,
     PasswordRejected,
     PasswordTooLong,
     PermissionDenied,
+    SignInRestart,
 )
 
 __all__ = [
@@ -91,6 +98,7 @@ __all__ = [
     "HeaderAuthenticator",
     "HeaderScheme",
     "Identity",
+    "InvalidCode",
     "InvalidCredentials",
     "InvalidPassword",
     "InvalidToken",
@@ -101,6 +109,8 @@ __all__ = [
     "NotNumeric",
     "ObjectRule",
     "OptionalUser",
+    "PasskeyRejected",
+    "Passkeys",
     "PasswordHasher",
     "PasswordRejected",
     "PasswordTooLong",
@@ -108,11 +118,18 @@ __all__ = [
     "Permission",
     "PermissionDenied",
     "PermissionSpec",
+    "RecoveryCode",
+    "RelyingParty",
     "Requirement",
     "SecondFactor",
+    "SignInRestart",
+    "Totp",
+    "TotpDevice",
+    "TotpSetup",
     "User",
     "UserAttributeSimilarity",
     "Verification",
+    "WebAuthnCredential",
     "add_to_group",
     "app_label",
     "current_user",

@@ -25,6 +25,7 @@ from schooner.contrib.auth._identity import (
 )
 from schooner.contrib.auth._links import LinkSigner
 from schooner.contrib.auth._mailing import AccountMail
+from schooner.contrib.auth._mfa import setup_mfa
 from schooner.contrib.auth._middleware import AuthMiddleware
 from schooner.contrib.auth._models import (
     USER_TABLE,
@@ -192,6 +193,8 @@ class Auth(Identification, Authorization, AccountMail):
             app.require(Forms, by=self)
             app.require(CSRF, by=self)
             app.include(pages_router(self), prefix=self.config.prefix, namespace="auth")
+        if self.config.mfa:
+            setup_mfa(app, self, keys=self._keys)
 
     def _provide(self) -> Auth:
         return self

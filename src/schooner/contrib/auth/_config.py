@@ -54,6 +54,20 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
             as ``(label, codename, name)``: ``[("blog", "publish_post", "Can publish
             posts")]``. ``schooner users sync-permissions`` stores them (a model's
             ``__permissions__`` attribute declares them next to the model instead).
+        mfa: offer second factors, authenticator-app codes (TOTP) and passkeys
+            (WebAuthn): their routes, the security page, and the second step of sign-in
+            for users who enrolled one.
+        totp_issuer: the name authenticator apps show next to the code; the relying
+            party's name, else the site's host name, when unset.
+        webauthn_rp_id: the passkeys' relying-party id: the site's domain
+            (``example.com``), which passkeys are bound to for good. Required in
+            production; in development the request's host name.
+        webauthn_rp_name: the name browsers show when creating a passkey; the rp id when
+            unset.
+        webauthn_origins: the origins the browser pages run on
+            (``https://example.com``, ``https://www.example.com``); each must be the rp
+            id or a subdomain of it. ``https://<rp id>`` when unset (in development, the
+            request's own origin).
     """
 
     env_prefix: ClassVar[str] = "AUTH_"
@@ -76,6 +90,12 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
 
     # -- permissions (sync_permissions, the users command) --------------------------------
     permissions: tuple[tuple[str, str, str], ...] = ()
+    # -- second factors (TOTP, passkeys) ----------------------------------------------------
+    mfa: bool = True
+    totp_issuer: str | None = None
+    webauthn_rp_id: str | None = None
+    webauthn_rp_name: str | None = None
+    webauthn_origins: list[str] = []  # noqa: RUF012 - msgspec copies empty defaults
 
     def __post_init__(self) -> None:
         for label, value in (("prefix", self.prefix), ("api_prefix", self.api_prefix)):
@@ -110,6 +130,35 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
         ):
             _check_limits(label, limit)
         _check_permissions(self.permissions)
+        _check_webauthn(self.webauthn_rp_id, self.webauthn_origins)
+
+
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_HOST = re.compile(rf"(?=.{{1,253}}\Z){_LABEL}(\.{_LABEL})*")
+_ORIGIN = re.compile(r"(?P<scheme>https?)://(?P<host>[^/:\s?#]+)(:(?P<port>[0-9]{1,5}))?")
+
+
+def _check_webauthn(rp_id: str | None, origins: list[str]) -> None:
+    """A passkey is bound to its rp id, and a browser only accepts an rp id that is the
+    page's host or a parent domain of it (WebAuthn Level 3, §5.1.3 step 8)."""
+    if rp_id is not None and not _HOST.fullmatch(rp_id):
+        raise ImproperlyConfigured(
+            f"Auth: webauthn_rp_id {rp_id!r} must be a domain name such as 'example.com' "
+            "(lower case, no scheme, port or path)."
+        )
+    for origin in origins:
+        found = _ORIGIN.fullmatch(origin)
+        if found is None:
+            raise ImproperlyConfigured(
+                f"Auth: webauthn_origins entry {origin!r} must be an origin such as "
+                "'https://example.com' (scheme, host and maybe a port; no path)."
+            )
+        host = found.group("host")
+        if rp_id is not None and host != rp_id and not host.endswith("." + rp_id):
+            raise ImproperlyConfigured(
+                f"Auth: the origin {origin!r} is not on {rp_id!r}: browsers refuse passkeys "
+                "for an rp id that is not the page's domain or a parent of it."
+            )
 
 
 def _check_limits(label: str, limit: str) -> None:
@@ -164,3 +213,8 @@ class AuthOptions(TypedDict, total=False):
     link_base: str | None
     user_model: Any
     permissions: Sequence[tuple[str, str, str]]
+    mfa: bool
+    totp_issuer: str | None
+    webauthn_rp_id: str | None
+    webauthn_rp_name: str | None
+    webauthn_origins: list[str]
