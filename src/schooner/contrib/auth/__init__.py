@@ -28,14 +28,6 @@ from schooner.contrib.auth._accounts import Accounts
 from schooner.contrib.auth._api_tokens import ApiToken, ApiTokens, NewApiToken
 from schooner.contrib.auth._component import Auth
 from schooner.contrib.auth._config import AuthConfig, HeaderScheme, JWTAlgorithm
-from schooner.contrib.auth._guards import (
-    ObjectRule,
-    Requirement,
-    login_required,
-    permission_required,
-    scope_required,
-    staff_required,
-)
 from schooner.contrib.auth._identity import (
     CurrentUser,
     HeaderAuthenticator,
@@ -55,6 +47,14 @@ from schooner.contrib.auth._permissions import (
     grant,
     model_permissions,
     sync_permissions,
+)
+from schooner.contrib.auth._routes import (
+    ObjectRule,
+    Requirement,
+    login_required,
+    permission_required,
+    scope_required,
+    staff_required,
 )
 from schooner.contrib.auth._totp import RecoveryCode, Totp, TotpDevice, TotpSetup
 from schooner.contrib.auth._validators import (

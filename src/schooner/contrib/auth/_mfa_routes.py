@@ -16,7 +16,6 @@ import msgspec
 
 from schooner.contrib.auth._accounts import Accounts
 from schooner.contrib.auth._api import LoginResult, Me
-from schooner.contrib.auth._guards import login_required
 from schooner.contrib.auth._mfa import (
     BrowserUser,
     check_password_or_code,
@@ -26,6 +25,7 @@ from schooner.contrib.auth._mfa import (
     pending_sign_in,
 )
 from schooner.contrib.auth._models import AbstractUser
+from schooner.contrib.auth._routes import login_required
 from schooner.contrib.auth._totp import Totp
 from schooner.contrib.auth._webauthn import Passkeys, WebAuthnCredential
 from schooner.contrib.auth.exceptions import InvalidCode, InvalidCredentials, SignInRestart

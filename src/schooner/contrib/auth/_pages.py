@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from schooner.contrib.auth._accounts import Accounts
-from schooner.contrib.auth._guards import login_required
 from schooner.contrib.auth._identity import Identity, current_user
 from schooner.contrib.auth._models import AbstractUser
 from schooner.contrib.auth._page_forms import (
@@ -36,6 +35,7 @@ from schooner.contrib.auth._page_forms import (
     check_text,
     with_password_help,
 )
+from schooner.contrib.auth._routes import login_required
 from schooner.contrib.auth._validators import password_help_texts
 from schooner.contrib.auth.exceptions import (
     EmailNotVerified,
