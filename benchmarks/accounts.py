@@ -57,6 +57,7 @@ def build_app(folder: Path, parameters: Argon2Parameters, url: str | None) -> Ap
             Templates(folder / "templates"),
             Mail("memory", base_url="https://bench.example", default_from="b@bench.example"),
             Auth(
+                pages=False,  # measured through the JSON API
                 hasher=PasswordHasher(parameters),
                 account_limits="1000000/minute",
                 address_limits="1000000/minute",
