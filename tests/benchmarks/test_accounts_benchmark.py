@@ -5,6 +5,7 @@ benchmark itself, never here."""
 from __future__ import annotations
 
 import pytest
+
 from benchmarks import accounts
 
 
