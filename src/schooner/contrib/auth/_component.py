@@ -30,6 +30,7 @@ from schooner.contrib.auth._models import (
     AbstractUser,
     User,
 )
+from schooner.contrib.auth._pages import pages_router
 from schooner.contrib.auth._passwords import PasswordHasher
 from schooner.contrib.auth._routes import GuardPlan
 from schooner.contrib.auth._signin import Identification
@@ -43,6 +44,8 @@ from schooner.contrib.auth.exceptions import (
     NotAuthenticated,
     PasswordRejected,
 )
+from schooner.contrib.csrf import CSRF
+from schooner.contrib.forms import Forms
 from schooner.contrib.mail import Mail
 from schooner.contrib.orm import Database
 from schooner.contrib.ratelimit import RateLimit, RateLimiter
@@ -182,6 +185,11 @@ class Auth(Identification, Authorization, AccountMail):
         if self._mail is not None:
             # Account mail is rendered from templates (and the pages need them too).
             app.require(Templates, by=self)
+        if self.config.pages:
+            # The pages draw forms with the forms macros and post them: CSRF must guard them.
+            app.require(Forms, by=self)
+            app.require(CSRF, by=self)
+            app.include(pages_router(self), prefix=self.config.prefix, namespace="auth")
 
     def _provide(self) -> Auth:
         return self

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from sqlalchemy import select, union
 
@@ -228,10 +228,14 @@ class Authorization:
     @staticmethod
     def is_safe_next(target: str | None) -> bool:
         """Whether ``target`` is a path on this site: ``/page?x=1`` is, ``//evil.com``,
-        ``/\\evil.com``, ``https://evil.com`` and ``javascript:…`` are not."""
+        ``/\\evil.com``, ``/%2F%2Fevil.com``, ``https://evil.com`` and ``javascript:…`` are not."""
         if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
             return False
         if any(ord(c) < 32 or c == "\\" for c in target):
+            return False
+        if unquote(target).startswith(("//", "/\\")):
+            # "/%2F%2Fevil.com" turns into "//evil.com" wherever the path is decoded again
+            # (a proxy, a later redirect): refused like the plain form.
             return False
         parts = urlsplit(target)
         return not parts.scheme and not parts.netloc
