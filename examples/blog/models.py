@@ -1,29 +1,39 @@
-"""The blog's tables: posts and their comments."""
+"""The blog's tables: posts, written by signed-in users, and their comments."""
 
 from __future__ import annotations
 
 from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from schooner.contrib.auth import User
 from schooner.contrib.orm import IntPK, Model, Timestamps
 
 
 class Post(IntPK, Timestamps, Model):
-    """An article; deleting it deletes its comments."""
+    """An article by one account; deleting either deletes the post's comments too."""
 
     __tablename__ = "blog_posts"
 
     title: Mapped[str] = mapped_column(String(120))
     body: Mapped[str] = mapped_column(Text)
-    author: Mapped[str] = mapped_column(String(80))
+    # Every table that refers to an account refers to auth_user.id; closing the account
+    # deletes its posts.
+    author_id: Mapped[int] = mapped_column(ForeignKey("auth_user.id", ondelete="CASCADE"))
 
+    author: Mapped[User] = relationship(lazy="raise")
     comments: Mapped[list[Comment]] = relationship(
         back_populates="post", cascade="all, delete-orphan", order_by="Comment.id", lazy="raise"
     )
 
+    @property
+    def byline(self) -> str:
+        """How the author is shown: their username, else their e-mail address (load
+        ``Post.author`` with the post)."""
+        return self.author.username or self.author.email
+
 
 class Comment(IntPK, Timestamps, Model):
-    """A reader's comment on a post."""
+    """A reader's comment on a post (readers need no account to comment)."""
 
     __tablename__ = "blog_comments"
 

@@ -33,6 +33,12 @@ PROBES = {
     "realtime/app.py": "/clock/stats",
     "todo/app.py": "/openapi.json",
 }
+MAIL_ENV = {
+    "MAIL_BACKEND": "smtp",
+    "MAIL_HOST": "mail.example.com",
+    "MAIL_DEFAULT_FROM": "Example <noreply@example.com>",
+    "MAIL_BASE_URL": "https://example.com",
+}
 
 
 def example_apps() -> list[str]:
@@ -47,6 +53,9 @@ def production_env(**values: str) -> dict[str, str]:
         "SCHOONER_ENVIRONMENT": "production",
         "SCHOONER_SECRET_KEY": GOOD_KEY,
         "SCHOONER_ALLOWED_HOSTS": "example.com,www.example.com",
+        # Examples with accounts send mail: a mail server, a sender and the site's address
+        # for links (nothing is sent by these tests).
+        **MAIL_ENV,
     }
     env.update(values)
     return env
@@ -62,7 +71,7 @@ def load_example(
     ``sys.modules`` again afterwards so other tests import their own copy.
     """
     for key in list(os.environ):
-        if key.startswith("SCHOONER_"):
+        if key.startswith(("SCHOONER_", "MAIL_", "AUTH_")):
             monkeypatch.delenv(key)
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'example.db'}")
     for key, value in env.items():
@@ -132,3 +141,22 @@ def test_unsafe_production_settings_stop_the_app(
     # it starts (today the test client reports a failed startup as a RuntimeError).
     with pytest.raises((ImproperlyConfigured, RuntimeError), match=message):
         start(name, production_env(**env), monkeypatch, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("MAIL_BACKEND", "the console backend delivers no mail"),
+        ("MAIL_DEFAULT_FROM", "MAIL_DEFAULT_FROM"),
+        ("MAIL_BASE_URL", "MAIL_BASE_URL"),
+    ],
+)
+def test_blog_without_mail_settings_does_not_start(
+    missing: str, message: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The blog mails sign-up and reset links: in production it refuses to start without a
+    real mail backend, a sender or the site's address for links (development has defaults)."""
+    env = production_env()
+    del env[missing]
+    with pytest.raises((ImproperlyConfigured, RuntimeError), match=message):
+        start("blog/app.py", env, monkeypatch, tmp_path)
