@@ -14,16 +14,19 @@
 
 The account pages live under ``/accounts`` and the JSON API under ``/api/auth``; handlers
 get the user by type (``CurrentUser``, ``OptionalUser``) and the flows through the
-``Accounts`` service. Passwords are hashed with argon2id; sign-in failures are throttled
-per account and per address; links in mail are signed, expiring and single-use. The
-account tables ship with their migrations. See the "Accounts" page of the docs.
+``Accounts`` service. API clients trade a password for JWTs at ``/api/auth/token`` or
+use personal API tokens (``sch_…``). Passwords are hashed with argon2id; sign-in failures
+are throttled per account and per address; links in mail are signed, expiring and
+single-use. The account tables ship with their migrations. See the "Accounts" page of the
+docs.
 """
 
 from __future__ import annotations
 
 from schooner.contrib.auth._accounts import Accounts
+from schooner.contrib.auth._api_tokens import ApiToken, ApiTokens, NewApiToken
 from schooner.contrib.auth._component import Auth
-from schooner.contrib.auth._config import AuthConfig, HeaderScheme
+from schooner.contrib.auth._config import AuthConfig, HeaderScheme, JWTAlgorithm
 from schooner.contrib.auth._guards import (
     ObjectRule,
     Requirement,
@@ -41,6 +44,7 @@ from schooner.contrib.auth._identity import (
     current_user,
     optional_user,
 )
+from schooner.contrib.auth._jwt import JWTTokens, RefreshToken, TokenPair
 from schooner.contrib.auth._models import AbstractUser, AuthEvent, Group, Permission, User
 from schooner.contrib.auth._passwords import Argon2Parameters, PasswordHasher, Verification
 from schooner.contrib.auth._validators import (
@@ -72,6 +76,8 @@ __all__ = [
     "AbstractUser",
     "AccountInactive",
     "Accounts",
+    "ApiToken",
+    "ApiTokens",
     "Argon2Parameters",
     "Auth",
     "AuthConfig",
@@ -86,8 +92,11 @@ __all__ = [
     "InvalidCredentials",
     "InvalidPassword",
     "InvalidToken",
+    "JWTAlgorithm",
+    "JWTTokens",
     "LoginThrottled",
     "MinimumLength",
+    "NewApiToken",
     "NotAuthenticated",
     "NotCommon",
     "NotNumeric",
@@ -99,8 +108,10 @@ __all__ = [
     "PasswordValidator",
     "Permission",
     "PermissionDenied",
+    "RefreshToken",
     "Requirement",
     "SecondFactor",
+    "TokenPair",
     "User",
     "UserAttributeSimilarity",
     "Verification",

@@ -35,6 +35,7 @@ from schooner.contrib.auth._passwords import PasswordHasher
 from schooner.contrib.auth._routes import GuardPlan
 from schooner.contrib.auth._signin import Identification
 from schooner.contrib.auth._throttle import LoginThrottle
+from schooner.contrib.auth._token_api import install_tokens
 from schooner.contrib.auth._validators import DEFAULT_VALIDATORS, PasswordValidator
 from schooner.contrib.auth.exceptions import (
     AuthError,
@@ -173,6 +174,7 @@ class Auth(Identification, Authorization, AccountMail):
                 prefix=self.config.api_prefix,
                 namespace="auth-api",
             )
+        install_tokens(self, app, self._keys)  # JWT and API tokens, as the config says
         self._mail = app.component(Mail)
         if self._mail is None and (self.config.api or self.config.pages):
             raise ImproperlyConfigured(

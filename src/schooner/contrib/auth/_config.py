@@ -5,16 +5,25 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar, Literal, TypedDict
 
+from schooner.config import Secret
 from schooner.contrib._config import ComponentConfig
 from schooner.exceptions import ImproperlyConfigured
 
-__all__ = ["AuthConfig", "AuthOptions", "HeaderScheme"]
+__all__ = ["AuthConfig", "AuthOptions", "HeaderScheme", "JWTAlgorithm"]
 
 HeaderScheme = Literal["Bearer", "Token"]
 """How API clients send a token: ``Authorization: Bearer <token>`` (RFC 6750, the default)
 or ``Authorization: Token <token>`` (the RealWorld API's scheme)."""
 
+JWTAlgorithm = Literal["HS256", "HS384", "HS512", "RS256", "ES256"]
+"""How JWTs are signed: HMAC with a shared secret (``HS*``), or RSA / ECDSA P-256 with a
+private key in PEM (``RS256``, ``ES256``; these need the ``cryptography`` package)."""
+
 _PREFIX = re.compile(r"(/[A-Za-z0-9._~-]+)+")
+_KID = re.compile(r"[A-Za-z0-9._-]{1,64}")
+_TOKEN_PREFIX = re.compile(r"[A-Za-z0-9]{1,12}_")
+# RFC 7518 §3.2: an HMAC key is at least as long as the hash output.
+_HMAC_KEY_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 
 
 class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
@@ -48,6 +57,31 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
             app's pages (the mail setting ``base_url`` + ``prefix``).
         user_model: the account model (a model on ``auth_user`` built from
             ``AbstractUser``); the battery's ``User`` when unset. Set in code.
+        jwt: accept JWT access tokens in ``Authorization`` headers and serve
+            ``POST <api_prefix>/token`` (e-mail and password for an access and a refresh
+            token), ``/token/refresh`` and ``/token/revoke``.
+        api_tokens: accept personal API tokens (``sch_…``) and serve ``<api_prefix>/tokens``
+            to create, list and revoke them.
+        jwt_access_ttl: seconds an access token is valid. It is checked without the
+            database, so revoking its refresh token does not end it early; keep it short.
+            A new password or "sign out everywhere" does end it.
+        jwt_refresh_ttl: seconds a refresh token is valid; each refresh gives a new one
+            valid this long, so a client in use stays signed in.
+        jwt_algorithm: ``"HS256"`` (the default), ``"HS384"``, ``"HS512"``, ``"RS256"`` or
+            ``"ES256"``, for every key.
+        jwt_keys: signing keys by key id (``kid``): secrets of at least 32/48/64 bytes for
+            ``HS256``/``HS384``/``HS512``, PEM keys for ``RS256``/``ES256`` (a private key
+            for the key that signs; a public key is enough for one that only verifies).
+            A token verifies while its ``kid`` is listed, so rotate by adding a new key,
+            signing with it, and removing the old one once its tokens have expired. Unset:
+            one ``HS256`` key (``kid`` ``"default"``) derived from the app's secret key.
+        jwt_signing_kid: the key of ``jwt_keys`` that signs new tokens; needed when there
+            are several.
+        jwt_issuer: the ``iss`` claim set and required (your site's URL, say).
+        jwt_audience: the ``aud`` claim set and required.
+        api_token_prefix: the start of every personal API token (``"sch_"``): letters and
+            digits, then ``_``. It tells the tokens apart from JWTs and lets secret
+            scanners find leaked ones.
     """
 
     env_prefix: ClassVar[str] = "AUTH_"
@@ -67,6 +101,18 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
     address_limits: str = "30/minute;300/hour"
     link_base: str | None = None
     user_model: Any = None
+
+    # -- tokens: JWT access and refresh tokens, personal API tokens -------------------------
+    jwt: bool = True
+    api_tokens: bool = True
+    jwt_access_ttl: int = 900
+    jwt_refresh_ttl: int = 14 * 24 * 3600
+    jwt_algorithm: JWTAlgorithm = "HS256"
+    jwt_keys: dict[str, Secret] | None = None
+    jwt_signing_kid: str | None = None
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
+    api_token_prefix: str = "sch_"
 
     def __post_init__(self) -> None:
         for label, value in (("prefix", self.prefix), ("api_prefix", self.api_prefix)):
@@ -100,6 +146,7 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
             ("address_limits", self.address_limits),
         ):
             _check_limits(label, limit)
+        _check_tokens(self)
 
 
 def _check_limits(label: str, limit: str) -> None:
@@ -111,6 +158,71 @@ def _check_limits(label: str, limit: str) -> None:
         raise ImproperlyConfigured(
             f"Auth: {label} {limit!r} is not a list of limits such as '5/15 minutes;20/day'."
         ) from None
+
+
+def _check_tokens(config: AuthConfig) -> None:
+    """The token fields: lifetimes, keys, claims and the API token prefix."""
+    if config.jwt_access_ttl <= 0 or config.jwt_refresh_ttl <= config.jwt_access_ttl:
+        raise ImproperlyConfigured(
+            "Auth: jwt_access_ttl must be a number of seconds above 0, and jwt_refresh_ttl "
+            f"longer than it (got {config.jwt_access_ttl} and {config.jwt_refresh_ttl})."
+        )
+    for label, claim in (("jwt_issuer", config.jwt_issuer), ("jwt_audience", config.jwt_audience)):
+        if claim is not None and not claim.strip():
+            raise ImproperlyConfigured(f"Auth: {label} must be a non-empty string or None.")
+    if not _TOKEN_PREFIX.fullmatch(config.api_token_prefix):
+        raise ImproperlyConfigured(
+            f"Auth: api_token_prefix {config.api_token_prefix!r} must be 1 to 12 letters or "
+            "digits followed by '_', such as 'sch_'."
+        )
+    _check_jwt_keys(config.jwt_algorithm, config.jwt_keys, config.jwt_signing_kid)
+
+
+def _check_jwt_keys(algorithm: str, keys: dict[str, Secret] | None, signing: str | None) -> None:
+    if keys is None:
+        if algorithm not in _HMAC_KEY_BYTES:
+            raise ImproperlyConfigured(
+                f"Auth: jwt_algorithm {algorithm!r} signs with a private key: give it in "
+                "jwt_keys, e.g. jwt_keys={'2025-01': Secret(<PEM text>)}."
+            )
+        if signing is not None:
+            raise ImproperlyConfigured(
+                f"Auth: jwt_signing_kid {signing!r} names a key of jwt_keys, which is not set."
+            )
+        return
+    if not keys:
+        raise ImproperlyConfigured("Auth: jwt_keys is empty; leave it unset or give a key.")
+    for kid, secret in keys.items():
+        if not _KID.fullmatch(kid):
+            raise ImproperlyConfigured(
+                f"Auth: jwt_keys has the key id {kid!r}; use 1 to 64 letters, digits, '.', "
+                "'_' or '-' (a date such as '2025-01' works well)."
+            )
+        if not isinstance(secret, Secret):
+            raise ImproperlyConfigured(f"Auth: jwt_keys[{kid!r}] must be a Secret.")
+        value = secret.get_secret_value()
+        minimum = _HMAC_KEY_BYTES.get(algorithm)
+        if minimum is not None and len(value.encode()) < minimum:
+            raise ImproperlyConfigured(
+                f"Auth: jwt_keys[{kid!r}] is too short for {algorithm}: use at least "
+                f"{minimum} bytes (python -c 'import secrets; print(secrets.token_urlsafe"
+                f"({minimum}))')."
+            )
+        if minimum is None and "-----BEGIN " not in value:
+            raise ImproperlyConfigured(
+                f"Auth: jwt_keys[{kid!r}] must be a PEM key ('-----BEGIN PRIVATE KEY-----…') "
+                f"for {algorithm}."
+            )
+    if signing is None and len(keys) > 1:
+        raise ImproperlyConfigured(
+            f"Auth: jwt_keys has {len(keys)} keys; say which one signs new tokens with "
+            "jwt_signing_kid."
+        )
+    if signing is not None and signing not in keys:
+        raise ImproperlyConfigured(
+            f"Auth: jwt_signing_kid {signing!r} is not a key of jwt_keys "
+            f"({', '.join(sorted(keys))})."
+        )
 
 
 class AuthOptions(TypedDict, total=False):
@@ -131,3 +243,13 @@ class AuthOptions(TypedDict, total=False):
     address_limits: str
     link_base: str | None
     user_model: Any
+    jwt: bool
+    api_tokens: bool
+    jwt_access_ttl: int
+    jwt_refresh_ttl: int
+    jwt_algorithm: JWTAlgorithm
+    jwt_keys: dict[str, Secret] | None
+    jwt_signing_kid: str | None
+    jwt_issuer: str | None
+    jwt_audience: str | None
+    api_token_prefix: str
