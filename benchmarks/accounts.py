@@ -88,7 +88,8 @@ async def measure(requests: int, parameters: Argon2Parameters, url: str | None) 
         app = build_app(Path(tmp), parameters, url)
         auth = app.component(Auth)
         database = app.component(Database)
-        assert auth is not None and database is not None
+        assert auth is not None
+        assert database is not None
         async with AsyncTestClient(app) as client:
             as_browser(client)
             await database.drop_all()

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
+import pytest
 from sqlalchemy import select
 
 from schooner import App
@@ -63,7 +65,8 @@ async def test_register_verify_login_me_logout(app: App, async_client: AsyncTest
     assert login.status_code == 200
     assert login.json()["user"]["email"] == "Grace@Example.com"
     me = await async_client.get("/api/auth/me")
-    assert me.status_code == 200 and me.json()["email_verified"] is True
+    assert me.status_code == 200
+    assert me.json()["email_verified"] is True
 
     assert (await async_client.post("/api/auth/logout")).status_code == 204
     after = await async_client.get("/api/auth/me")
@@ -158,7 +161,8 @@ async def test_session_id_changes_at_login(app: App, async_client: AsyncTestClie
         "/api/auth/login", json={"email": "ada@example.com", "password": PASSWORD}
     )
     after = async_client.cookies.get("session")
-    assert after is not None and after != before
+    assert after is not None
+    assert after != before
 
 
 async def test_change_password_keeps_this_session(app: App, async_client: AsyncTestClient) -> None:
@@ -244,3 +248,26 @@ async def _lock_out(client: AsyncTestClient) -> None:
             "/api/auth/login", json={"email": "ADA@example.com", "password": "wrong password"}
         )
         assert response.status_code == 400
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+async def test_expired_links_are_refused(make_auth_app: AppFactory) -> None:
+    """Reset and verification links stop working after their max age."""
+    app = make_auth_app(reset_max_age=1, verification_max_age=1)
+    async with AsyncTestClient(app) as client:
+        as_browser(client)
+        await make_user(app)
+        await client.post("/api/auth/password-reset", json={"email": "ada@example.com"})
+        reset = await sent_link(app, "/password-reset")
+        await client.post(
+            "/api/auth/register", json={"email": "new@example.com", "password": NEW_PASSWORD}
+        )
+        verify = await sent_link(app, "/verify-email")
+        await asyncio.sleep(2.1)
+        expired = await client.post(
+            "/api/auth/password-reset/confirm", json={"token": reset, "password": NEW_PASSWORD}
+        )
+        assert expired.status_code == 400
+        assert "expired" in expired.json()["detail"]
+        late = await client.post("/api/auth/verify-email", json={"token": verify})
+        assert late.status_code == 400

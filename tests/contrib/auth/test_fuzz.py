@@ -74,10 +74,8 @@ def test_no_body_gives_a_server_error(make_auth_app: AppFactory) -> None:
         @FUZZ
         @given(endpoint=st.sampled_from(ENDPOINTS), body=bodies, raw=st.booleans())
         def check(endpoint: str, body: Any, raw: bool) -> None:
-            if raw:
-                content = json.dumps(body).encode()[:-1]  # truncated JSON
-            else:
-                content = json.dumps(body).encode()
+            content = json.dumps(body).encode()
+            content = content[:-1] if raw else content  # raw: truncated JSON
             response = client.post(
                 endpoint, content=content, headers={"content-type": "application/json"}
             )

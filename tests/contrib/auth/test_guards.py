@@ -192,7 +192,7 @@ def test_local_next_targets_are_kept(target: str) -> None:
 
 def test_requirement_helpers_check_their_arguments() -> None:
     """A malformed permission or scope fails where the route is declared."""
-    with pytest.raises(ImproperlyConfigured, match="label.codename"):
+    with pytest.raises(ImproperlyConfigured, match=r"label\.codename"):
         permission_required("publish")
     with pytest.raises(ImproperlyConfigured):
         permission_required()
@@ -206,7 +206,8 @@ def test_openapi_documents_requirements(app: App) -> None:
     document = app.openapi_document()
     private = document["paths"]["/private"]["get"]
     assert private["security"] == [{"session": []}, {"token": []}]
-    assert "401" in private["responses"] and "403" not in private["responses"]
+    assert "401" in private["responses"]
+    assert "403" not in private["responses"]
     scoped = document["paths"]["/scoped"]["get"]
     assert scoped["security"] == [{"session": []}, {"token": ["posts:write"]}]
     assert "403" in scoped["responses"]
@@ -218,9 +219,7 @@ def test_openapi_documents_requirements(app: App) -> None:
     assert "security" not in document["paths"]["/api/auth/login"]["post"]
 
 
-async def test_templates_see_the_current_user(
-    make_auth_app: AppFactory, auth_folder: Any
-) -> None:
+async def test_templates_see_the_current_user(make_auth_app: AppFactory, auth_folder: Any) -> None:
     """Pages call current_user(): None for anonymous visitors, the user once signed in."""
     (auth_folder / "whoami.html").write_text(
         "{% set user = current_user() %}{{ user.email if user else 'anonymous' }}"

@@ -47,6 +47,14 @@ from schooner.contrib.auth._identity import (
 from schooner.contrib.auth._jwt import JWTTokens, RefreshToken, TokenPair
 from schooner.contrib.auth._models import AbstractUser, AuthEvent, Group, Permission, User
 from schooner.contrib.auth._passwords import Argon2Parameters, PasswordHasher, Verification
+from schooner.contrib.auth._permissions import (
+    PermissionSpec,
+    add_to_group,
+    app_label,
+    grant,
+    model_permissions,
+    sync_permissions,
+)
 from schooner.contrib.auth._validators import (
     DEFAULT_VALIDATORS,
     MinimumLength,
@@ -108,6 +116,7 @@ __all__ = [
     "PasswordValidator",
     "Permission",
     "PermissionDenied",
+    "PermissionSpec",
     "RefreshToken",
     "Requirement",
     "SecondFactor",
@@ -115,12 +124,17 @@ __all__ = [
     "User",
     "UserAttributeSimilarity",
     "Verification",
+    "add_to_group",
+    "app_label",
     "current_user",
+    "grant",
     "login_required",
+    "model_permissions",
     "optional_user",
     "password_help_texts",
     "permission_required",
     "scope_required",
     "staff_required",
+    "sync_permissions",
     "validate_password",
 ]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Unpack
 from schooner.contrib.auth._accounts import Accounts, accounts_provider
 from schooner.contrib.auth._api import api_router
 from schooner.contrib.auth._audit import AuditLog
+from schooner.contrib.auth._cli import users_commands
 from schooner.contrib.auth._config import AuthConfig, AuthOptions
 from schooner.contrib.auth._guards import Authorization, ObjectRule
 from schooner.contrib.auth._identity import (
@@ -133,7 +134,7 @@ class Auth(Identification, Authorization, AccountMail):
     # -- setup ----------------------------------------------------------------------------
 
     def setup(self, app: App) -> None:
-        """Add the middleware, the providers and the build hook."""
+        """Add the middleware, the providers, the build hook and ``schooner users``."""
         self._app = app
         self._database = app.require(Database, by=self)
         app.require(Sessions, by=self)
@@ -159,6 +160,7 @@ class Auth(Identification, Authorization, AccountMail):
         self._links = LinkSigner(self._keys)
         app.on_build(self.plan.build)
         app.on_shutdown(self.drain_mail)
+        app.add_command(users_commands(self))
         app.add_middleware(
             Middleware(AuthMiddleware, auth=self, name="AuthMiddleware"),
             after="SessionMiddleware",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Any, ClassVar, Literal, TypedDict
 
 from schooner.config import Secret
 from schooner.contrib._config import ComponentConfig
+from schooner.contrib.auth._permissions import check_permission
 from schooner.exceptions import ImproperlyConfigured
 
 __all__ = ["AuthConfig", "AuthOptions", "HeaderScheme", "JWTAlgorithm"]
@@ -82,6 +84,10 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
         api_token_prefix: the start of every personal API token (``"sch_"``): letters and
             digits, then ``_``. It tells the tokens apart from JWTs and lets secret
             scanners find leaked ones.
+        permissions: permissions of your own, beyond each model's view/add/change/delete,
+            as ``(label, codename, name)``: ``[("blog", "publish_post", "Can publish
+            posts")]``. ``schooner users sync-permissions`` stores them (a model's
+            ``__permissions__`` attribute declares them next to the model instead).
     """
 
     env_prefix: ClassVar[str] = "AUTH_"
@@ -113,6 +119,9 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     api_token_prefix: str = "sch_"
+
+    # -- permissions (sync_permissions, the users command) --------------------------------
+    permissions: tuple[tuple[str, str, str], ...] = ()
 
     def __post_init__(self) -> None:
         for label, value in (("prefix", self.prefix), ("api_prefix", self.api_prefix)):
@@ -147,6 +156,7 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
         ):
             _check_limits(label, limit)
         _check_tokens(self)
+        _check_permissions(self.permissions)
 
 
 def _check_limits(label: str, limit: str) -> None:
@@ -225,6 +235,28 @@ def _check_jwt_keys(algorithm: str, keys: dict[str, Secret] | None, signing: str
         )
 
 
+def _check_permissions(permissions: Any) -> None:
+    if isinstance(permissions, str | bytes) or not isinstance(permissions, list | tuple):
+        raise ImproperlyConfigured(
+            "Auth: permissions is a list of (label, codename, name) triples, such as "
+            "[('blog', 'publish_post', 'Can publish posts')]."
+        )
+    seen: set[tuple[str, str]] = set()
+    for item in permissions:
+        if not isinstance(item, list | tuple) or len(item) != 3:
+            raise ImproperlyConfigured(
+                f"Auth: the permission {item!r} is not a (label, codename, name) triple, such "
+                "as ('blog', 'publish_post', 'Can publish posts')."
+            )
+        label, codename, name = item
+        check_permission(label, codename, name, where="Auth(permissions=...)")
+        if (label, codename) in seen:
+            raise ImproperlyConfigured(
+                f"Auth: the permission {label}.{codename} is listed twice in permissions."
+            )
+        seen.add((label, codename))
+
+
 class AuthOptions(TypedDict, total=False):
     """The keyword options of ``Auth(...)``: the fields of :class:`AuthConfig`."""
 
@@ -253,3 +285,4 @@ class AuthOptions(TypedDict, total=False):
     jwt_issuer: str | None
     jwt_audience: str | None
     api_token_prefix: str
+    permissions: Sequence[tuple[str, str, str]]

@@ -37,8 +37,11 @@ class LinkSigner:
         # itsdangerous signs with the last key and verifies with any.
         self._serializer = URLSafeTimedSerializer(list(reversed(self._keys)), salt="schooner.auth")
 
-    def fingerprint(self, purpose: Purpose, user: AbstractUser, extra: str = "") -> str:
-        """A keyed hash of the state ``purpose`` may change, for ``user``."""
+    def fingerprint(
+        self, purpose: Purpose, user: AbstractUser, extra: str = "", *, key: str | None = None
+    ) -> str:
+        """A keyed hash of the state ``purpose`` may change, for ``user`` (with the newest
+        key unless ``key`` is given)."""
         if purpose == "reset-password":
             # The address too: a link mailed to an old address dies with the change.
             state = f"{user.password}|{user.security_stamp}|{user.last_login}|{user.email_key}"
@@ -47,7 +50,8 @@ class LinkSigner:
         else:
             state = f"{user.email_key}|{user.security_stamp}|{extra}"
         message = f"{purpose}|{user.id}|{state}".encode()
-        return hmac.new(self._keys[0].encode(), message, hashlib.sha256).hexdigest()[:32]
+        secret = (key or self._keys[0]).encode()
+        return hmac.new(secret, message, hashlib.sha256).hexdigest()[:32]
 
     def make(self, purpose: Purpose, user: AbstractUser, *, extra: str = "") -> str:
         """A URL-safe token for ``user`` (``extra``: the new address of an e-mail change)."""
@@ -91,7 +95,10 @@ class LinkSigner:
         except BadSignature:  # pragma: no cover - read() ran first
             raise InvalidToken("This link is not valid.") from None
         extra = payload.get("x", "")
-        if user is None or not hmac.compare_digest(
-            str(payload.get("f")), self.fingerprint(purpose, user, extra)
+        found = str(payload.get("f"))
+        # Any of the keys: a link mailed before a key rotation works until its key is dropped.
+        if user is None or not any(
+            hmac.compare_digest(found, self.fingerprint(purpose, user, extra, key=key))
+            for key in self._keys
         ):
             raise InvalidToken("This link has already been used or is no longer valid.")
