@@ -3,7 +3,7 @@
 Run it with ``schooner run examples/blog/app.py`` and open http://127.0.0.1:8000. Visitors
 sign up, confirm their address with the link mailed to them (in development the mail is
 printed in the terminal), sign in, write posts and edit their own; anyone may comment.
-Posts and accounts are kept in SQLite (``blog.db`` in the current folder; ``DATABASE_URL``
+Posts and accounts are kept in SQLite (``app.db`` in the current folder; ``DATABASE_URL``
 picks another database); mail settings come from ``MAIL_*`` variables. The tables are
 created at startup to keep the demo to one command; a real project creates them with
 migrations (``schooner db makemigrations``, see the database guide).

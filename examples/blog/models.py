@@ -20,9 +20,15 @@ class Post(IntPK, Timestamps, Model):
     # deletes its posts.
     author_id: Mapped[int] = mapped_column(ForeignKey("auth_user.id", ondelete="CASCADE"))
 
-    author: Mapped[User] = relationship(lazy="raise")
+    # The related classes are named by object, not by string: another "Comment" or "User"
+    # model elsewhere in the app (a battery's, a test's) would make a name ambiguous.
+    author: Mapped[User] = relationship(User, lazy="raise")
     comments: Mapped[list[Comment]] = relationship(
-        back_populates="post", cascade="all, delete-orphan", order_by="Comment.id", lazy="raise"
+        lambda: Comment,
+        back_populates="post",
+        cascade="all, delete-orphan",
+        order_by=lambda: Comment.id,
+        lazy="raise",
     )
 
     @property
@@ -41,4 +47,4 @@ class Comment(IntPK, Timestamps, Model):
     name: Mapped[str] = mapped_column(String(80))
     body: Mapped[str] = mapped_column(Text)
 
-    post: Mapped[Post] = relationship(back_populates="comments", lazy="raise")
+    post: Mapped[Post] = relationship(Post, back_populates="comments", lazy="raise")
