@@ -30,6 +30,7 @@ PROBES = {
     "blog/app.py": "/",
     "docs/quickstart_minimal.py": "/hello/Ada",
     "hello/app.py": "/",
+    "notes/app.py": "/openapi.json",
     "realtime/app.py": "/clock/stats",
     "todo/app.py": "/openapi.json",
 }
@@ -143,6 +144,7 @@ def test_unsafe_production_settings_stop_the_app(
         start(name, production_env(**env), monkeypatch, tmp_path)
 
 
+@pytest.mark.parametrize("name", ["blog/app.py", "notes/app.py"])
 @pytest.mark.parametrize(
     ("missing", "message"),
     [
@@ -151,12 +153,13 @@ def test_unsafe_production_settings_stop_the_app(
         ("MAIL_BASE_URL", "MAIL_BASE_URL"),
     ],
 )
-def test_blog_without_mail_settings_does_not_start(
-    missing: str, message: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+def test_examples_with_accounts_need_mail_settings(
+    name: str, missing: str, message: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """The blog mails sign-up and reset links: in production it refuses to start without a
-    real mail backend, a sender or the site's address for links (development has defaults)."""
+    """The examples with accounts mail sign-up and reset tokens: in production they refuse
+    to start without a real mail backend, a sender or the site's address (development has
+    defaults)."""
     env = production_env()
     del env[missing]
     with pytest.raises((ImproperlyConfigured, RuntimeError), match=message):
-        start("blog/app.py", env, monkeypatch, tmp_path)
+        start(name, env, monkeypatch, tmp_path)
