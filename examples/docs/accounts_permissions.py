@@ -20,6 +20,8 @@ from schooner.contrib.auth import (
     login_required,
     permission_required,
 )
+from schooner.contrib.csrf import CSRF
+from schooner.contrib.forms import Forms
 from schooner.contrib.mail import Mail
 from schooner.contrib.orm import AsyncSession, Database, DatabaseConfig, IntPK, Model, get_or_404
 from schooner.contrib.sessions import Sessions
@@ -60,6 +62,8 @@ def create_app() -> App:
             Database(config=DatabaseConfig.from_env()),
             Sessions(),
             Templates(HERE / "accounts_templates"),
+            Forms(),
+            CSRF(),
             Mail("console", default_from="News <noreply@news.example>"),
             auth,
         ]

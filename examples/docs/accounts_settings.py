@@ -9,6 +9,8 @@ import msgspec
 
 from schooner import App, Settings
 from schooner.contrib.auth import Auth, AuthConfig
+from schooner.contrib.csrf import CSRF
+from schooner.contrib.forms import Forms
 from schooner.contrib.mail import Mail, MailConfig
 from schooner.contrib.orm import Database, DatabaseConfig
 from schooner.contrib.sessions import Sessions
@@ -34,6 +36,8 @@ def create_app(toml_file: Path = HERE / "accounts_settings.toml", **overrides: A
             Database(config=DatabaseConfig.from_env()),
             Sessions(),
             Templates(HERE / "accounts_templates"),
+            Forms(),
+            CSRF(),
             Mail(config=settings.mail),
             Auth(config=settings.auth),
         ],

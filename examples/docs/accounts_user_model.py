@@ -10,6 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from schooner import App, Router
 from schooner.contrib.auth import Auth, User, current_user, login_required
+from schooner.contrib.csrf import CSRF
+from schooner.contrib.forms import Forms
 from schooner.contrib.mail import Mail
 from schooner.contrib.orm import Database, DatabaseConfig
 from schooner.contrib.sessions import Sessions
@@ -48,6 +50,8 @@ def create_app() -> App:
             Database(config=DatabaseConfig.from_env()),
             Sessions(),
             Templates(HERE / "accounts_templates"),
+            Forms(),
+            CSRF(),
             Mail("console", default_from="Shop <noreply@shop.example>"),
             # --8<-- [start:component]
             Auth(user_model=Member),

@@ -237,7 +237,8 @@ def test_sign_up_verify_sign_in_and_out(browser: Browser, site: Site) -> None:
 
 
 def test_reset_a_forgotten_password(browser: Browser, site: Site) -> None:
-    """Ask for a link, set a new password from the mail, sign in with it and land on next."""
+    """Ask for a link, set a new password from the mail, sign in with it and land on next;
+    then delete the account."""
     axe = axe_or_skip()
     owner = Visitor(browser, site, axe)
     owner.goto("/accounts/register")
@@ -275,6 +276,14 @@ def test_reset_a_forgotten_password(browser: Browser, site: Site) -> None:
     you.page.click("text=Change my address")
     assert you.page.inner_text(".error") == "This link is not valid."
     you.check("email-change-confirm-invalid")
+
+    you.goto("/accounts/delete")
+    you.submit(password=NEW_PASSWORD)
+    assert you.page.inner_text("h1") == "Your account has been deleted"
+    you.check("account-deleted")
+    you.goto("/accounts/logout")
+    assert "You are not signed in." in you.page.inner_text("main")
+    you.check("logout-anonymous")
     assert you.unexpected_errors() == []
 
 

@@ -335,7 +335,7 @@ def test_import_a_django_user_table(examples: dict[str, ModuleType], tmp_path: P
             Sessions(),
             Templates(DOCS / "accounts_templates"),
             Mail("console", default_from="Shop <noreply@shop.example>"),
-            Auth(),
+            Auth(pages=False),  # signs in through the JSON API only
         ],
     )
     with TestClient(app) as client:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -13,9 +14,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from schooner import App
+from schooner import App, Settings
 from schooner.contrib.auth import AbstractUser, Auth, User
+from schooner.contrib.csrf import CSRF
 from schooner.contrib.csrf.testing import as_browser
+from schooner.contrib.forms import Forms
 from schooner.contrib.mail import Mail
 from schooner.contrib.mail.testing import outbox
 from schooner.contrib.orm import AsyncSession, Database
@@ -183,6 +186,36 @@ def test_pages_need_forms_and_csrf(auth_folder: Any) -> None:
     )
     with pytest.raises(LookupError):
         app.url_path_for("auth:login")
+
+
+async def test_a_project_restyles_the_pages(tmp_path: Path) -> None:
+    """The project's auth/base.html wins over the battery's; the snippets other helpers
+    provide (passkey button, account links) are included where they exist."""
+    folder = tmp_path / "templates"
+    (folder / "auth").mkdir(parents=True)
+    (folder / "base.html").write_text(
+        "<!doctype html><title>{% block title %}{% endblock %}</title>"
+        '<main class="shop">{% block content %}{% endblock %}</main>'
+    )
+    (folder / "auth" / "base.html").write_text('{% extends "base.html" %}')
+    (folder / "auth" / "_passkey_login.html").write_text('<button id="passkey">Passkey</button>')
+    app = App(
+        settings=Settings(secret_key="test-secret-key-" + "x" * 32),
+        components=[
+            Database("sqlite+aiosqlite://"),
+            Sessions(),
+            Templates(folder),
+            Forms(),
+            CSRF(),
+            Mail(base_url="https://shop.example", default_from="shop@shop.example"),
+            Auth(),
+        ],
+    )
+    async with AsyncTestClient(app) as client:
+        page = (await client.get("/accounts/login")).text
+    assert page.startswith('<!doctype html><title>Sign in</title><main class="shop">')
+    assert '<button id="passkey">Passkey</button>' in page
+    assert 'name="csrf_token"' in page
 
 
 # -- sign-in ----------------------------------------------------------------------------------

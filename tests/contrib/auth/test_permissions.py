@@ -56,7 +56,7 @@ class BlogPost(IntPK, BlogModel):
 BlogPost.__module__ = "examples.blog.models"
 
 
-class Comment(IntPK, BlogModel):
+class Remark(IntPK, BlogModel):
     """A model with an explicit label."""
 
     __app_label__ = "talk"
@@ -112,12 +112,12 @@ def test_model_permissions_of_a_metadata() -> None:
         ("blog", "change_blogpost", "Can change blog post"),
         ("blog", "delete_blogpost", "Can delete blog post"),
         ("blog", "publish_post", "Can publish posts"),
-        ("talk", "view_comment", "Can view comment"),
-        ("talk", "add_comment", "Can add comment"),
-        ("talk", "change_comment", "Can change comment"),
-        ("talk", "delete_comment", "Can delete comment"),
+        ("talk", "view_remark", "Can view remark"),
+        ("talk", "add_remark", "Can add remark"),
+        ("talk", "change_remark", "Can change remark"),
+        ("talk", "delete_remark", "Can delete remark"),
     ]
-    assert model_permissions([Comment]) == model_permissions(BLOG)[5:]
+    assert model_permissions([Remark]) == model_permissions(BLOG)[5:]
 
 
 @pytest.mark.parametrize(
@@ -128,17 +128,17 @@ def test_model_permissions_of_a_metadata() -> None:
         ([("moderate comments", "Can moderate")], "codename 'moderate comments'"),
         ([("moderate", "")], "needs a name"),
         ([("moderate", "x" * 256)], "needs a name"),
-        ([("view_comment", "Can read comments")], "declared twice with different names"),
+        ([("view_remark", "Can read comments")], "declared twice with different names"),
     ],
 )
 def test_bad_model_permissions_are_refused(
     declared: Any, message: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A malformed __permissions__ fails with a message naming the model."""
-    monkeypatch.setattr(Comment, "__permissions__", declared, raising=False)
+    monkeypatch.setattr(Remark, "__permissions__", declared, raising=False)
     with pytest.raises(ImproperlyConfigured, match=message) as failure:
-        model_permissions([Comment])
-    assert "Comment" in str(failure.value)
+        model_permissions([Remark])
+    assert "Remark" in str(failure.value)
 
 
 def test_model_permissions_wants_models() -> None:
@@ -202,7 +202,7 @@ async def test_sync_stores_every_declared_permission_once(
     assert found["auth.view_user"] == "Can view user"
     assert found["auth.change_authevent"] == "Can change auth event"
     assert found["blog.publish_post"] == "Can publish posts"
-    assert found["talk.delete_comment"] == "Can delete comment"
+    assert found["talk.delete_remark"] == "Can delete remark"
     assert found["reports.export"] == "Can export reports"
     assert await sync_permissions(auth.database, auth) == 0
     assert await stored(auth) == found

@@ -17,8 +17,9 @@ get the user by type (``CurrentUser``, ``OptionalUser``) and the flows through t
 ``Accounts`` service. API clients trade a password for JWTs at ``/api/auth/token`` or
 use personal API tokens (``sch_…``). Passwords are hashed with argon2id; sign-in failures
 are throttled per account and per address; links in mail are signed, expiring and
-single-use. The account tables ship with their migrations. See the "Accounts" page of the
-docs.
+single-use. Users may add a second factor on ``/accounts/security`` — an authenticator app
+(``Totp``) or passkeys (``Passkeys``), which also sign in without a password. The account
+tables ship with their migrations. See the "Accounts" page of the docs.
 """
 
 from __future__ import annotations
@@ -27,14 +28,6 @@ from schooner.contrib.auth._accounts import Accounts
 from schooner.contrib.auth._api_tokens import ApiToken, ApiTokens, NewApiToken
 from schooner.contrib.auth._component import Auth
 from schooner.contrib.auth._config import AuthConfig, HeaderScheme, JWTAlgorithm
-from schooner.contrib.auth._guards import (
-    ObjectRule,
-    Requirement,
-    login_required,
-    permission_required,
-    scope_required,
-    staff_required,
-)
 from schooner.contrib.auth._identity import (
     CurrentUser,
     HeaderAuthenticator,
@@ -55,6 +48,15 @@ from schooner.contrib.auth._permissions import (
     model_permissions,
     sync_permissions,
 )
+from schooner.contrib.auth._routes import (
+    ObjectRule,
+    Requirement,
+    login_required,
+    permission_required,
+    scope_required,
+    staff_required,
+)
+from schooner.contrib.auth._totp import RecoveryCode, Totp, TotpDevice, TotpSetup
 from schooner.contrib.auth._validators import (
     DEFAULT_VALIDATORS,
     MinimumLength,
@@ -65,18 +67,22 @@ from schooner.contrib.auth._validators import (
     password_help_texts,
     validate_password,
 )
+from schooner.contrib.auth._webauthn import Passkeys, RelyingParty, WebAuthnCredential
 from schooner.contrib.auth.exceptions import (
     AccountInactive,
     AuthError,
     EmailNotVerified,
+    InvalidCode,
     InvalidCredentials,
     InvalidPassword,
     InvalidToken,
     LoginThrottled,
     NotAuthenticated,
+    PasskeyRejected,
     PasswordRejected,
     PasswordTooLong,
     PermissionDenied,
+    SignInRestart,
 )
 
 __all__ = [
@@ -97,6 +103,7 @@ __all__ = [
     "HeaderAuthenticator",
     "HeaderScheme",
     "Identity",
+    "InvalidCode",
     "InvalidCredentials",
     "InvalidPassword",
     "InvalidToken",
@@ -110,6 +117,8 @@ __all__ = [
     "NotNumeric",
     "ObjectRule",
     "OptionalUser",
+    "PasskeyRejected",
+    "Passkeys",
     "PasswordHasher",
     "PasswordRejected",
     "PasswordTooLong",
@@ -117,13 +126,20 @@ __all__ = [
     "Permission",
     "PermissionDenied",
     "PermissionSpec",
+    "RecoveryCode",
     "RefreshToken",
+    "RelyingParty",
     "Requirement",
     "SecondFactor",
+    "SignInRestart",
     "TokenPair",
+    "Totp",
+    "TotpDevice",
+    "TotpSetup",
     "User",
     "UserAttributeSimilarity",
     "Verification",
+    "WebAuthnCredential",
     "add_to_group",
     "app_label",
     "current_user",

@@ -12,9 +12,9 @@ from typing import Annotated
 import msgspec
 
 from schooner.contrib.auth._accounts import Accounts
-from schooner.contrib.auth._guards import login_required
 from schooner.contrib.auth._identity import current_user
 from schooner.contrib.auth._models import AbstractUser
+from schooner.contrib.auth._routes import login_required
 from schooner.di import Inject
 from schooner.routing import Router
 

@@ -14,7 +14,7 @@ from schooner.contrib.auth._api import api_router
 from schooner.contrib.auth._audit import AuditLog
 from schooner.contrib.auth._cli import users_commands
 from schooner.contrib.auth._config import AuthConfig, AuthOptions
-from schooner.contrib.auth._guards import Authorization, ObjectRule
+from schooner.contrib.auth._guards import Authorization
 from schooner.contrib.auth._identity import (
     HeaderAuthenticator,
     Identity,
@@ -25,6 +25,7 @@ from schooner.contrib.auth._identity import (
 )
 from schooner.contrib.auth._links import LinkSigner
 from schooner.contrib.auth._mailing import AccountMail
+from schooner.contrib.auth._mfa import setup_mfa
 from schooner.contrib.auth._middleware import AuthMiddleware
 from schooner.contrib.auth._models import (
     USER_TABLE,
@@ -33,7 +34,7 @@ from schooner.contrib.auth._models import (
 )
 from schooner.contrib.auth._pages import pages_router
 from schooner.contrib.auth._passwords import PasswordHasher
-from schooner.contrib.auth._routes import GuardPlan
+from schooner.contrib.auth._routes import GuardPlan, ObjectRule
 from schooner.contrib.auth._signin import Identification
 from schooner.contrib.auth._throttle import LoginThrottle
 from schooner.contrib.auth._token_api import install_tokens
@@ -194,6 +195,8 @@ class Auth(Identification, Authorization, AccountMail):
             app.require(Forms, by=self)
             app.require(CSRF, by=self)
             app.include(pages_router(self), prefix=self.config.prefix, namespace="auth")
+        if self.config.mfa:
+            setup_mfa(app, self, keys=self._keys)
 
     def _provide(self) -> Auth:
         return self
@@ -218,6 +221,11 @@ class Auth(Identification, Authorization, AccountMail):
             return user
 
         return {"current_user": current_user}
+
+    def migration_folders(self) -> Mapping[str, Path]:
+        """The battery's migrations (branch ``auth``), applied by ``schooner db migrate``
+        with the project's (the ``MigrationFolders`` protocol of the migrations battery)."""
+        return {"auth": Path(__file__).parent / "migrations"}
 
     def template_folders(self) -> list[Path]:
         """The battery's pages and mail templates (``auth/...``), which yours override."""

@@ -59,6 +59,24 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
             app's pages (the mail setting ``base_url`` + ``prefix``).
         user_model: the account model (a model on ``auth_user`` built from
             ``AbstractUser``); the battery's ``User`` when unset. Set in code.
+        permissions: permissions of your own, beyond each model's view/add/change/delete,
+            as ``(label, codename, name)``: ``[("blog", "publish_post", "Can publish
+            posts")]``. ``schooner users sync-permissions`` stores them (a model's
+            ``__permissions__`` attribute declares them next to the model instead).
+        mfa: offer second factors, authenticator-app codes (TOTP) and passkeys
+            (WebAuthn): their routes, the security page, and the second step of sign-in
+            for users who enrolled one.
+        totp_issuer: the name authenticator apps show next to the code; the relying
+            party's name, else the site's host name, when unset.
+        webauthn_rp_id: the passkeys' relying-party id: the site's domain
+            (``example.com``), which passkeys are bound to for good. Required in
+            production; in development the request's host name.
+        webauthn_rp_name: the name browsers show when creating a passkey; the rp id when
+            unset.
+        webauthn_origins: the origins the browser pages run on
+            (``https://example.com``, ``https://www.example.com``); each must be the rp
+            id or a subdomain of it. ``https://<rp id>`` when unset (in development, the
+            request's own origin).
         jwt: accept JWT access tokens in ``Authorization`` headers and serve
             ``POST <api_prefix>/token`` (e-mail and password for an access and a refresh
             token), ``/token/refresh`` and ``/token/revoke``.
@@ -84,10 +102,6 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
         api_token_prefix: the start of every personal API token (``"sch_"``): letters and
             digits, then ``_``. It tells the tokens apart from JWTs and lets secret
             scanners find leaked ones.
-        permissions: permissions of your own, beyond each model's view/add/change/delete,
-            as ``(label, codename, name)``: ``[("blog", "publish_post", "Can publish
-            posts")]``. ``schooner users sync-permissions`` stores them (a model's
-            ``__permissions__`` attribute declares them next to the model instead).
     """
 
     env_prefix: ClassVar[str] = "AUTH_"
@@ -108,6 +122,15 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
     link_base: str | None = None
     user_model: Any = None
 
+    # -- permissions (sync_permissions, the users command) --------------------------------
+    permissions: tuple[tuple[str, str, str], ...] = ()
+    # -- second factors (TOTP, passkeys) ----------------------------------------------------
+    mfa: bool = True
+    totp_issuer: str | None = None
+    webauthn_rp_id: str | None = None
+    webauthn_rp_name: str | None = None
+    webauthn_origins: list[str] = []  # noqa: RUF012 - msgspec copies empty defaults
+
     # -- tokens: JWT access and refresh tokens, personal API tokens -------------------------
     jwt: bool = True
     api_tokens: bool = True
@@ -119,9 +142,6 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
     jwt_issuer: str | None = None
     jwt_audience: str | None = None
     api_token_prefix: str = "sch_"
-
-    # -- permissions (sync_permissions, the users command) --------------------------------
-    permissions: tuple[tuple[str, str, str], ...] = ()
 
     def __post_init__(self) -> None:
         for label, value in (("prefix", self.prefix), ("api_prefix", self.api_prefix)):
@@ -155,8 +175,37 @@ class AuthConfig(ComponentConfig, frozen=True, kw_only=True):
             ("address_limits", self.address_limits),
         ):
             _check_limits(label, limit)
-        _check_tokens(self)
         _check_permissions(self.permissions)
+        _check_webauthn(self.webauthn_rp_id, self.webauthn_origins)
+        _check_tokens(self)
+
+
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_HOST = re.compile(rf"(?=.{{1,253}}\Z){_LABEL}(\.{_LABEL})*")
+_ORIGIN = re.compile(r"(?P<scheme>https?)://(?P<host>[^/:\s?#]+)(:(?P<port>[0-9]{1,5}))?")
+
+
+def _check_webauthn(rp_id: str | None, origins: list[str]) -> None:
+    """A passkey is bound to its rp id, and a browser only accepts an rp id that is the
+    page's host or a parent domain of it (WebAuthn Level 3, §5.1.3 step 8)."""
+    if rp_id is not None and not _HOST.fullmatch(rp_id):
+        raise ImproperlyConfigured(
+            f"Auth: webauthn_rp_id {rp_id!r} must be a domain name such as 'example.com' "
+            "(lower case, no scheme, port or path)."
+        )
+    for origin in origins:
+        found = _ORIGIN.fullmatch(origin)
+        if found is None:
+            raise ImproperlyConfigured(
+                f"Auth: webauthn_origins entry {origin!r} must be an origin such as "
+                "'https://example.com' (scheme, host and maybe a port; no path)."
+            )
+        host = found.group("host")
+        if rp_id is not None and host != rp_id and not host.endswith("." + rp_id):
+            raise ImproperlyConfigured(
+                f"Auth: the origin {origin!r} is not on {rp_id!r}: browsers refuse passkeys "
+                "for an rp id that is not the page's domain or a parent of it."
+            )
 
 
 def _check_limits(label: str, limit: str) -> None:
@@ -168,6 +217,28 @@ def _check_limits(label: str, limit: str) -> None:
         raise ImproperlyConfigured(
             f"Auth: {label} {limit!r} is not a list of limits such as '5/15 minutes;20/day'."
         ) from None
+
+
+def _check_permissions(permissions: Any) -> None:
+    if isinstance(permissions, str | bytes) or not isinstance(permissions, list | tuple):
+        raise ImproperlyConfigured(
+            "Auth: permissions is a list of (label, codename, name) triples, such as "
+            "[('blog', 'publish_post', 'Can publish posts')]."
+        )
+    seen: set[tuple[str, str]] = set()
+    for item in permissions:
+        if not isinstance(item, list | tuple) or len(item) != 3:
+            raise ImproperlyConfigured(
+                f"Auth: the permission {item!r} is not a (label, codename, name) triple, such "
+                "as ('blog', 'publish_post', 'Can publish posts')."
+            )
+        label, codename, name = item
+        check_permission(label, codename, name, where="Auth(permissions=...)")
+        if (label, codename) in seen:
+            raise ImproperlyConfigured(
+                f"Auth: the permission {label}.{codename} is listed twice in permissions."
+            )
+        seen.add((label, codename))
 
 
 def _check_tokens(config: AuthConfig) -> None:
@@ -235,28 +306,6 @@ def _check_jwt_keys(algorithm: str, keys: dict[str, Secret] | None, signing: str
         )
 
 
-def _check_permissions(permissions: Any) -> None:
-    if isinstance(permissions, str | bytes) or not isinstance(permissions, list | tuple):
-        raise ImproperlyConfigured(
-            "Auth: permissions is a list of (label, codename, name) triples, such as "
-            "[('blog', 'publish_post', 'Can publish posts')]."
-        )
-    seen: set[tuple[str, str]] = set()
-    for item in permissions:
-        if not isinstance(item, list | tuple) or len(item) != 3:
-            raise ImproperlyConfigured(
-                f"Auth: the permission {item!r} is not a (label, codename, name) triple, such "
-                "as ('blog', 'publish_post', 'Can publish posts')."
-            )
-        label, codename, name = item
-        check_permission(label, codename, name, where="Auth(permissions=...)")
-        if (label, codename) in seen:
-            raise ImproperlyConfigured(
-                f"Auth: the permission {label}.{codename} is listed twice in permissions."
-            )
-        seen.add((label, codename))
-
-
 class AuthOptions(TypedDict, total=False):
     """The keyword options of ``Auth(...)``: the fields of :class:`AuthConfig`."""
 
@@ -275,6 +324,12 @@ class AuthOptions(TypedDict, total=False):
     address_limits: str
     link_base: str | None
     user_model: Any
+    permissions: Sequence[tuple[str, str, str]]
+    mfa: bool
+    totp_issuer: str | None
+    webauthn_rp_id: str | None
+    webauthn_rp_name: str | None
+    webauthn_origins: list[str]
     jwt: bool
     api_tokens: bool
     jwt_access_ttl: int
@@ -285,4 +340,3 @@ class AuthOptions(TypedDict, total=False):
     jwt_issuer: str | None
     jwt_audience: str | None
     api_token_prefix: str
-    permissions: Sequence[tuple[str, str, str]]

@@ -1,22 +1,13 @@
-"""Route requirements as typed metadata: who may call a route.
+"""Checking a route's requirements and a user's permissions (part of ``Auth``).
 
-::
-
-    @app.get("/dashboard", meta=[login_required])
-    @app.post("/posts/{id:int}/publish", meta=[permission_required("blog.publish_post")])
-    admin = Router(prefix="/staff", meta=[staff_required])
-
-The ``Auth`` component reads them once, when the app is built, into a plan; its middleware
-checks them before the handler runs. A browser asking for a page is sent to the login page
-(with a ``next`` link back); an API client gets ``401``/``403`` problem documents with
-``WWW-Authenticate``. Every requirement on the route and its routers must hold.
+The requirements themselves are route metadata, in ``_routes``; this mixin enforces them
+for the auth middleware, answers ``has_perm`` (groups, direct permissions, superusers and
+object rules), and validates ``next`` targets after sign-in.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, unquote, urlsplit
 
 from sqlalchemy import select, union
@@ -24,96 +15,19 @@ from sqlalchemy import select, union
 from schooner.contrib.auth._config import AuthConfig
 from schooner.contrib.auth._identity import Identity
 from schooner.contrib.auth._models import (
-    AbstractUser,
     Permission,
     group_permissions,
     user_groups,
     user_permissions,
 )
+from schooner.contrib.auth._routes import ObjectRule, Requirement
 from schooner.contrib.auth.exceptions import NotAuthenticated, PermissionDenied
-from schooner.exceptions import ImproperlyConfigured
 from schooner.http import Request
 
 if TYPE_CHECKING:
     from schooner.contrib.orm import Database
 
-__all__ = [
-    "Authorization",
-    "ObjectRule",
-    "Requirement",
-    "login_required",
-    "permission_required",
-    "scope_required",
-    "staff_required",
-]
-
-ObjectRule: TypeAlias = Callable[["AbstractUser", str, Any], "bool | Awaitable[bool]"]
-"""``(user, permission, obj) -> bool`` (sync or async): grants ``permission`` on ``obj``
-to ``user``, e.g. "the author may change their post". Given to ``Auth(object_rules=[...])``."""
-
-
-@dataclass(frozen=True, slots=True)
-class Requirement:
-    """What a route needs from the caller (route metadata); build one with the helpers.
-
-    Attributes:
-        staff: the user must be staff (``is_staff``).
-        permissions: permission names (``"blog.change_post"``), all required.
-        scopes: token scopes an API token must carry (sessions carry every scope).
-    """
-
-    staff: bool = False
-    permissions: tuple[str, ...] = ()
-    scopes: tuple[str, ...] = ()
-
-    def describe(self) -> str:
-        """A short phrase for error messages and the docs."""
-        parts = ["a signed-in user"]
-        if self.staff:
-            parts.append("staff")
-        parts += self.permissions
-        parts += [f"scope {s}" for s in self.scopes]
-        return ", ".join(parts)
-
-
-login_required = Requirement()
-"""The route needs a signed-in user."""
-
-staff_required = Requirement(staff=True)
-"""The route needs a signed-in staff user (``is_staff``)."""
-
-
-def permission_required(*permissions: str) -> Requirement:
-    """The route needs a user with every one of ``permissions`` (``"label.codename"``).
-
-    Superusers have every permission.
-
-    Raises:
-        ImproperlyConfigured: a name is not of the form ``label.codename``.
-    """
-    if not permissions:
-        raise ImproperlyConfigured("permission_required() needs at least one permission name.")
-    for name in permissions:
-        label, dot, codename = name.partition(".")
-        if not (dot and label and codename) or " " in name:
-            raise ImproperlyConfigured(
-                f"permission_required({name!r}): a permission is named 'label.codename', "
-                "e.g. 'blog.change_post'."
-            )
-    return Requirement(permissions=tuple(permissions))
-
-
-def scope_required(*scopes: str) -> Requirement:
-    """The route needs a signed-in user; an API token must also carry every scope.
-
-    Raises:
-        ImproperlyConfigured: no scope, or a scope with spaces.
-    """
-    if not scopes or any(not s or " " in s for s in scopes):
-        raise ImproperlyConfigured(
-            "scope_required() needs one or more scope names without spaces, e.g. 'posts:write'."
-        )
-    return Requirement(scopes=tuple(scopes))
+__all__ = ["Authorization"]
 
 
 class Authorization:
@@ -228,7 +142,8 @@ class Authorization:
     @staticmethod
     def is_safe_next(target: str | None) -> bool:
         """Whether ``target`` is a path on this site: ``/page?x=1`` is, ``//evil.com``,
-        ``/\\evil.com``, ``/%2F%2Fevil.com``, ``https://evil.com`` and ``javascript:…`` are not."""
+        ``/\\evil.com``, ``/%2F%2Fevil.com``, ``https://evil.com`` and ``javascript:…`` are
+        not."""
         if not target or not target.startswith("/") or target.startswith(("//", "/\\")):
             return False
         if any(ord(c) < 32 or c == "\\" for c in target):

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 from urllib.parse import quote
 
 from schooner.contrib.auth._accounts import Accounts
-from schooner.contrib.auth._guards import login_required
 from schooner.contrib.auth._identity import Identity, current_user
 from schooner.contrib.auth._models import AbstractUser
 from schooner.contrib.auth._page_forms import (
@@ -36,6 +35,7 @@ from schooner.contrib.auth._page_forms import (
     check_text,
     with_password_help,
 )
+from schooner.contrib.auth._routes import login_required
 from schooner.contrib.auth._validators import password_help_texts
 from schooner.contrib.auth.exceptions import (
     EmailNotVerified,
@@ -55,7 +55,7 @@ from schooner.routing import Router
 if TYPE_CHECKING:
     from schooner.contrib.auth._component import Auth
 
-__all__ = ["RESET_TOKEN_KEY", "pages_router"]
+__all__ = ["RESET_TOKEN_KEY", "Pages", "pages_router"]
 
 User = Annotated[AbstractUser, Inject(current_user)]
 H = TypeVar("H", bound=Callable[..., Any])
@@ -70,16 +70,6 @@ NO_REFERRER = {"Referrer-Policy": "no-referrer"}
 SENT = "If this address has an account, we have sent it a message: check your inbox."
 BAD_EMAIL = "Enter a valid e-mail address, such as name@example.com."
 MISMATCH = "The two passwords do not match."
-
-
-def page(
-    name: str,
-    context: Mapping[str, Any] | None = None,
-    status: int = 200,
-    headers: Mapping[str, str] | None = None,
-) -> TemplateResponse:
-    """The template ``auth/<name>.html`` as a response."""
-    return TemplateResponse(f"auth/{name}.html", context, status_code=status, headers=headers)
 
 
 def redirect(url: str) -> RedirectResponse:
@@ -100,93 +90,138 @@ def repeated(form: Form) -> bool:
     return form.is_valid
 
 
-def pages_router(auth: Auth) -> Router:
-    """Every account page (route names in the ``auth`` namespace, as the module says)."""
-    router = Router(tags=["accounts"])
-    help_text = " ".join(password_help_texts(auth.validators))
-    register_form = with_password_help(RegisterForm, help_text)
-    set_password_form = with_password_help(SetPasswordForm, help_text)
-    change_form = with_password_help(PasswordChangeForm, help_text)
-    config = auth.config
-    common = {"registration": config.registration}
+class Pages:
+    """What the page handlers share: their router, the component, the forms.
 
-    def get(path: str, name: str, *, guarded: bool = False) -> Callable[[H], H]:
+    Args:
+        auth: the app's ``Auth`` component.
+    """
+
+    def __init__(self, auth: Auth) -> None:
+        self.auth = auth
+        self.config = auth.config
+        self.router = Router(tags=["accounts"])
+        # New passwords show the app's rules, known once the component exists.
+        rules = " ".join(password_help_texts(auth.validators))
+        self.register_form = with_password_help(RegisterForm, rules)
+        self.set_password_form = with_password_help(SetPasswordForm, rules)
+        self.change_form = with_password_help(PasswordChangeForm, rules)
+
+    def get(self, path: str, name: str, *, guarded: bool = False) -> Callable[[H], H]:
+        """Register a page's GET handler (``guarded``: for signed-in users only)."""
         # Pages are HTML for people, not operations for the OpenAPI document.
         meta = [login_required] if guarded else []
-        return router.get(path, name=name, meta=meta, include_in_schema=False)
+        return self.router.get(path, name=name, meta=meta, include_in_schema=False)
 
-    def post(path: str, name: str, *, guarded: bool = False) -> Callable[[H], H]:
+    def post(self, path: str, name: str, *, guarded: bool = False) -> Callable[[H], H]:
+        """Register a page's POST handler (``guarded``: for signed-in users only)."""
         meta = [login_required] if guarded else []
-        return router.post(path, name=name, meta=meta, include_in_schema=False)
+        return self.router.post(path, name=name, meta=meta, include_in_schema=False)
 
-    def safe_next(target: str | None) -> str | None:
-        return target if target and auth.is_safe_next(target) else None
+    def page(
+        self,
+        name: str,
+        context: Mapping[str, Any] | None = None,
+        status: int = 200,
+        headers: Mapping[str, str] | None = None,
+    ) -> TemplateResponse:
+        """The template ``auth/<name>.html`` as a response."""
+        values = {"registration": self.config.registration, **(context or {})}
+        return TemplateResponse(f"auth/{name}.html", values, status_code=status, headers=headers)
 
-    @get("/", "account", guarded=True)
+    def safe_next(self, target: str | None) -> str | None:
+        """``target`` if it is a path on this site, else ``None``."""
+        return target if target and self.auth.is_safe_next(target) else None
+
+
+def pages_router(auth: Auth) -> Router:
+    """Every account page (route names in the ``auth`` namespace, as the module says)."""
+    pages = Pages(auth)
+    for add in (
+        _overview,
+        _sign_in,
+        _registration,
+        _verification,
+        _password_reset,
+        _password_change,
+        _email_change,
+        _account_end,
+    ):
+        add(pages)
+    return pages.router
+
+
+def _overview(p: Pages) -> None:
+    """The account overview."""
+
+    @p.get("/", "account", guarded=True)
     async def account(user: User) -> Response:
         """The signed-in user's overview, linking to every account page."""
-        return page("account", {**common, "user": user})
+        return p.page("account", {"user": user})
 
-    # -- sign-in and sign-out ---------------------------------------------------------------
 
-    @get("/login", "login")
+def _sign_in(p: Pages) -> None:
+    """Sign in and sign out."""
+
+    @p.get("/login", "login")
     async def login_page(identity: Identity, next: str | None = None) -> Response:
         """The sign-in form; a signed-in user goes on to ``next`` at once."""
         if identity.user is not None:
-            return redirect(auth.next_or_default(next))
-        return page("login", {**common, "form": LoginForm(), "next": safe_next(next)})
+            return redirect(p.auth.next_or_default(next))
+        return p.page("login", {"form": LoginForm(), "next": p.safe_next(next)})
 
-    @post("/login", "login")
+    @p.post("/login", "login")
     async def login(
         request: Request, form: LoginForm, accounts: Accounts, next: str | None = None
     ) -> Response:
         """Sign in, then go to ``next`` (a local path) or the default page."""
-        context = {**common, "form": form, "next": safe_next(next)}
+        context = {"form": form, "next": p.safe_next(next)}
         check_text(form, "email")
         if not form.is_valid:
-            return page("login", context, 422)
+            return p.page("login", context, 422)
         try:
             user = await accounts.authenticate(form.email, form.password)
         except LoginThrottled as exc:
             form.add_error(None, str(exc.detail))
-            return page("login", context, 429, exc.headers)
+            return p.page("login", context, 429, exc.headers)
         except EmailNotVerified as exc:
             form.add_error(None, str(exc))
-            return page("login", {**context, "unverified": True}, 400)
+            return p.page("login", {**context, "unverified": True}, 400)
         except InvalidCredentials as exc:
             form.add_error(None, str(exc))
-            return page("login", context, 400)
+            return p.page("login", context, 400)
         if not await accounts.login(user):
             # A second factor is enrolled: its page finishes the sign-in.
-            second = str(request.scope.get("root_path", "")) + config.prefix + "/mfa"
-            target = safe_next(next)
+            second = str(request.scope.get("root_path", "")) + p.config.prefix + "/mfa"
+            target = p.safe_next(next)
             return redirect(second + ("?next=" + quote(target, safe="") if target else ""))
-        return redirect(auth.next_or_default(next))
+        return redirect(p.auth.next_or_default(next))
 
-    @get("/logout", "logout")
+    @p.get("/logout", "logout")
     async def logout_page(identity: Identity) -> Response:
         """A button that signs out (a GET never does: a link or an image could)."""
-        return page("logout", {**common, "signed_in": identity.user is not None})
+        return p.page("logout", {"signed_in": identity.user is not None})
 
-    @post("/logout", "logout")
+    @p.post("/logout", "logout")
     async def logout(accounts: Accounts) -> Response:
         """Sign out of this browser; the session is deleted on the server."""
         await accounts.logout()
-        return redirect(config.logout_redirect)
+        return redirect(p.config.logout_redirect)
 
-    # -- registration and verification ------------------------------------------------------
 
-    if config.registration:
+def _registration(p: Pages) -> None:
+    """Sign up (when the app allows it)."""
+    if p.config.registration:
 
-        @get("/register", "register")
+        @p.get("/register", "register")
         async def register_page() -> Response:
             """The sign-up form, with the password rules."""
-            return page("register", {**common, "form": register_form()})
+            return p.page("register", {"form": p.register_form()})
 
-        @post("/register", "register")
+        @p.post("/register", "register")
         async def register(request: Request, accounts: Accounts, flash: Flash) -> Response:
             """Open an account; the same answer whether or not the address had one."""
-            form = await register_form.from_request(request)
+            form = await p.register_form.from_request(request)
             check_text(form, "email")
             if form.is_valid:
                 try:
@@ -196,36 +231,40 @@ def pages_router(auth: Auth) -> Router:
                 except PasswordRejected as exc:
                     rejected(form, "password", exc)
             if not form.is_valid:
-                return page("register", {**common, "form": form}, 422)
+                return p.page("register", {"form": form}, 422)
             flash.info(
                 "Thank you. We have sent a link to your address: follow it to confirm the "
                 "address, then sign in."
             )
             return redirect(request.url_for("auth:login"))
 
-    @get("/verify-email/resend", "resend_verification")
+
+def _verification(p: Pages) -> None:
+    """Confirm an address from the mailed link, or ask for a new link."""
+
+    @p.get("/verify-email/resend", "resend_verification")
     async def resend_page() -> Response:
         """Ask for a new verification link."""
-        return page("resend_verification", {**common, "form": EmailForm()})
+        return p.page("resend_verification", {"form": EmailForm()})
 
-    @post("/verify-email/resend", "resend_verification")
+    @p.post("/verify-email/resend", "resend_verification")
     async def resend(
         request: Request, form: EmailForm, accounts: Accounts, flash: Flash
     ) -> Response:
         """Mail a new link if the address has an unverified account; the same answer always."""
         check_text(form, "email")
         if not form.is_valid:
-            return page("resend_verification", {**common, "form": form}, 422)
+            return p.page("resend_verification", {"form": form}, 422)
         await accounts.resend_verification(form.email)
         flash.info(SENT)
         return redirect(request.url_for("auth:login"))
 
-    @get("/verify-email/{token}", "verify_email")
+    @p.get("/verify-email/{token}", "verify_email")
     async def verify_page(token: str) -> Response:
         """A button that confirms the address (the link alone does not: scanners follow it)."""
-        return page("verify_email", {**common, "token": token}, headers=NO_REFERRER)
+        return p.page("verify_email", {"token": token}, headers=NO_REFERRER)
 
-    @post("/verify-email/{token}", "verify_email")
+    @p.post("/verify-email/{token}", "verify_email")
     async def verify(
         request: Request, token: str, accounts: Accounts, identity: Identity, flash: Flash
     ) -> Response:
@@ -233,34 +272,36 @@ def pages_router(auth: Auth) -> Router:
         try:
             await accounts.verify_email(token)
         except InvalidToken as exc:
-            context = {**common, "token": token, "error": str(exc)}
-            return page("verify_email", context, 400, NO_REFERRER)
+            context = {"token": token, "error": str(exc)}
+            return p.page("verify_email", context, 400, NO_REFERRER)
         if identity.user is not None:
             flash.success("Your e-mail address is verified.")
             return redirect(request.url_for("auth:account"))
         flash.success("Your e-mail address is verified. You can sign in now.")
         return redirect(request.url_for("auth:login"))
 
-    # -- password reset -----------------------------------------------------------------------
 
-    @get("/password-reset", "password_reset")
+def _password_reset(p: Pages) -> None:
+    """A forgotten password: ask for a link, then set a new one."""
+
+    @p.get("/password-reset", "password_reset")
     async def reset_page() -> Response:
         """Ask for a link to choose a new password."""
-        return page("password_reset", {**common, "form": EmailForm()})
+        return p.page("password_reset", {"form": EmailForm()})
 
-    @post("/password-reset", "password_reset")
+    @p.post("/password-reset", "password_reset")
     async def reset(
         request: Request, form: EmailForm, accounts: Accounts, flash: Flash
     ) -> Response:
         """Mail a reset link if the address has an account; the same answer always."""
         check_text(form, "email")
         if not form.is_valid:
-            return page("password_reset", {**common, "form": form}, 422)
+            return p.page("password_reset", {"form": form}, 422)
         await accounts.request_password_reset(form.email)
         flash.info(SENT)
         return redirect(request.url_for("auth:login"))
 
-    @get("/password-reset/set", "password_reset_set")
+    @p.get("/password-reset/set", "password_reset_set")
     async def set_password_page(session: Session, accounts: Accounts) -> Response:
         """The new-password form, for the link whose token the session holds."""
         token = session.get(RESET_TOKEN_KEY)
@@ -268,15 +309,15 @@ def pages_router(auth: Auth) -> Router:
             await accounts.check_reset_token(token if isinstance(token, str) else "")
         except InvalidToken as exc:
             session.pop(RESET_TOKEN_KEY, None)
-            return page("password_reset_set", {**common, "error": str(exc)}, 400)
-        return page("password_reset_set", {**common, "form": set_password_form()})
+            return p.page("password_reset_set", {"error": str(exc)}, 400)
+        return p.page("password_reset_set", {"form": p.set_password_form()})
 
-    @post("/password-reset/set", "password_reset_set")
+    @p.post("/password-reset/set", "password_reset_set")
     async def set_password(
         request: Request, session: Session, accounts: Accounts, flash: Flash
     ) -> Response:
         """Set the new password; the link is void afterwards, and so is every session."""
-        form = await set_password_form.from_request(request)
+        form = await p.set_password_form.from_request(request)
         token = session.get(RESET_TOKEN_KEY)
         if repeated(form):
             try:
@@ -285,16 +326,16 @@ def pages_router(auth: Auth) -> Router:
                 )
             except InvalidToken as exc:
                 session.pop(RESET_TOKEN_KEY, None)
-                return page("password_reset_set", {**common, "error": str(exc)}, 400)
+                return p.page("password_reset_set", {"error": str(exc)}, 400)
             except PasswordRejected as exc:
                 rejected(form, "new_password", exc)
         if not form.is_valid:
-            return page("password_reset_set", {**common, "form": form}, 422)
+            return p.page("password_reset_set", {"form": form}, 422)
         session.pop(RESET_TOKEN_KEY, None)
         flash.success("Your password has been changed. You can sign in with it now.")
         return redirect(request.url_for("auth:login"))
 
-    @get("/password-reset/{token}", "password_reset_confirm")
+    @p.get("/password-reset/{token}", "password_reset_confirm")
     async def reset_link(request: Request, token: str, session: Session) -> Response:
         """Keep the link's token in the session and go on to the form without it."""
         session[RESET_TOKEN_KEY] = token
@@ -302,17 +343,19 @@ def pages_router(auth: Auth) -> Router:
         response.headers["Referrer-Policy"] = "no-referrer"
         return response
 
-    # -- signed-in pages ------------------------------------------------------------------------
 
-    @get("/password", "password_change", guarded=True)
+def _password_change(p: Pages) -> None:
+    """Change the password (signed in)."""
+
+    @p.get("/password", "password_change", guarded=True)
     async def change_page() -> Response:
         """The change-password form."""
-        return page("password_change", {**common, "form": change_form()})
+        return p.page("password_change", {"form": p.change_form()})
 
-    @post("/password", "password_change", guarded=True)
+    @p.post("/password", "password_change", guarded=True)
     async def change(request: Request, user: User, accounts: Accounts, flash: Flash) -> Response:
         """Change the password; other sessions end, this one stays."""
-        form = await change_form.from_request(request)
+        form = await p.change_form.from_request(request)
         status = 422
         if repeated(form):
             try:
@@ -323,16 +366,20 @@ def pages_router(auth: Auth) -> Router:
             except PasswordRejected as exc:
                 rejected(form, "new_password", exc)
         if not form.is_valid:
-            return page("password_change", {**common, "form": form}, status)
+            return p.page("password_change", {"form": form}, status)
         flash.success("Your password has been changed. Other devices have been signed out.")
         return redirect(request.url_for("auth:account"))
 
-    @get("/email", "email_change", guarded=True)
+
+def _email_change(p: Pages) -> None:
+    """Change the address: a link to the new one, then its button (signed in to ask)."""
+
+    @p.get("/email", "email_change", guarded=True)
     async def email_page(user: User) -> Response:
         """The change-address form."""
-        return page("email_change", {**common, "form": EmailChangeForm(), "user": user})
+        return p.page("email_change", {"form": EmailChangeForm(), "user": user})
 
-    @post("/email", "email_change", guarded=True)
+    @p.post("/email", "email_change", guarded=True)
     async def email(
         request: Request, form: EmailChangeForm, user: User, accounts: Accounts, flash: Flash
     ) -> Response:
@@ -348,18 +395,18 @@ def pages_router(auth: Auth) -> Router:
             except InvalidMessage:
                 form.add_error("email", BAD_EMAIL)
         if not form.is_valid:
-            return page("email_change", {**common, "form": form, "user": user}, status)
+            return p.page("email_change", {"form": form, "user": user}, status)
         flash.info(
             "We have sent a link to the new address. Your address changes when you follow it."
         )
         return redirect(request.url_for("auth:account"))
 
-    @get("/email-change/{token}", "email_change_confirm")
+    @p.get("/email-change/{token}", "email_change_confirm")
     async def email_confirm_page(token: str) -> Response:
         """A button that switches to the new address (a GET alone does not)."""
-        return page("email_change_confirm", {**common, "token": token}, headers=NO_REFERRER)
+        return p.page("email_change_confirm", {"token": token}, headers=NO_REFERRER)
 
-    @post("/email-change/{token}", "email_change_confirm")
+    @p.post("/email-change/{token}", "email_change_confirm")
     async def email_confirm(
         request: Request, token: str, accounts: Accounts, identity: Identity, flash: Flash
     ) -> Response:
@@ -367,18 +414,22 @@ def pages_router(auth: Auth) -> Router:
         try:
             await accounts.confirm_email_change(token)
         except InvalidToken as exc:
-            context = {**common, "token": token, "error": str(exc)}
-            return page("email_change_confirm", context, 400, NO_REFERRER)
+            context = {"token": token, "error": str(exc)}
+            return p.page("email_change_confirm", context, 400, NO_REFERRER)
         flash.success("Your e-mail address has been changed.")
         target = "auth:account" if identity.user is not None else "auth:login"
         return redirect(request.url_for(target))
 
-    @get("/sign-out-everywhere", "sign_out_everywhere", guarded=True)
+
+def _account_end(p: Pages) -> None:
+    """Sign out everywhere else, and delete the account."""
+
+    @p.get("/sign-out-everywhere", "sign_out_everywhere", guarded=True)
     async def everywhere_page() -> Response:
         """A button that ends every other session."""
-        return page("sign_out_everywhere", common)
+        return p.page("sign_out_everywhere")
 
-    @post("/sign-out-everywhere", "sign_out_everywhere", guarded=True)
+    @p.post("/sign-out-everywhere", "sign_out_everywhere", guarded=True)
     async def everywhere(
         request: Request, user: User, accounts: Accounts, flash: Flash
     ) -> Response:
@@ -387,12 +438,12 @@ def pages_router(auth: Auth) -> Router:
         flash.success("You have been signed out on every other device.")
         return redirect(request.url_for("auth:account"))
 
-    @get("/delete", "delete_account", guarded=True)
+    @p.get("/delete", "delete_account", guarded=True)
     async def delete_page() -> Response:
         """The delete-account form (the password confirms it)."""
-        return page("delete_account", {**common, "form": DeleteForm()})
+        return p.page("delete_account", {"form": DeleteForm()})
 
-    @post("/delete", "delete_account", guarded=True)
+    @p.post("/delete", "delete_account", guarded=True)
     async def delete(form: DeleteForm, user: User, accounts: Accounts) -> Response:
         """Delete the account and sign out; a page says it is done (no session to flash in)."""
         status = 422
@@ -403,7 +454,5 @@ def pages_router(auth: Auth) -> Router:
                 form.add_error("password", str(exc))
                 status = 400
         if not form.is_valid:
-            return page("delete_account", {**common, "form": form}, status)
-        return page("account_deleted", common)
-
-    return router
+            return p.page("delete_account", {"form": form}, status)
+        return p.page("account_deleted")

@@ -30,10 +30,11 @@ from schooner.contrib.auth._api_tokens import (
     ApiToken,
     ApiTokens,
 )
-from schooner.contrib.auth._guards import login_required
 from schooner.contrib.auth._identity import Identity, auth_of, current_user
-from schooner.contrib.auth._jwt import JWTKeys, JWTTokens, TokenPair, normalize_scope
+from schooner.contrib.auth._jwt import JWTTokens, TokenPair, normalize_scope
+from schooner.contrib.auth._jwt_keys import JWTKeys
 from schooner.contrib.auth._models import AbstractUser
+from schooner.contrib.auth._routes import login_required
 from schooner.contrib.auth.exceptions import InvalidToken, PermissionDenied
 from schooner.contrib.orm import AsyncSession
 from schooner.di import Inject

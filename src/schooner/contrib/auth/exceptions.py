@@ -7,7 +7,11 @@
     │   ├── InvalidCredentials        wrong e-mail or password (one message for both)
     │   ├── AccountInactive           the account is disabled
     │   ├── EmailNotVerified          the e-mail address was never verified
-    │   └── InvalidToken              a link or token is forged, expired or used (also ValueError)
+    │   ├── InvalidToken              a link or token is forged, expired or used (also ValueError)
+    │   ├── InvalidCode               a second-factor code is wrong or already used
+    │   ├── PasskeyRejected           a passkey's answer does not verify
+    │   └── SignInRestart             no sign-in waits for a second factor (expired, too many
+    │                                 wrong codes): sign in with the password again
     ├── PasswordRejected              a new password fails the validators (.messages; ValueError)
     ├── InvalidPassword               a password the hasher refuses (ValueError)
     │   └── PasswordTooLong           longer than any hasher accepts
@@ -33,14 +37,17 @@ __all__ = [
     "AccountInactive",
     "AuthError",
     "EmailNotVerified",
+    "InvalidCode",
     "InvalidCredentials",
     "InvalidPassword",
     "InvalidToken",
     "LoginThrottled",
     "NotAuthenticated",
+    "PasskeyRejected",
     "PasswordRejected",
     "PasswordTooLong",
     "PermissionDenied",
+    "SignInRestart",
 ]
 
 
@@ -65,6 +72,28 @@ class EmailNotVerified(AuthError):
 
 class InvalidToken(AuthError, ValueError):
     """A verification or reset link, or an API token, is forged, expired or already used."""
+
+
+class InvalidCode(AuthError):
+    """A code from an authenticator app or a recovery code is wrong, or was used already."""
+
+    def __init__(self, message: str = "The code is not valid.") -> None:
+        super().__init__(message)
+
+
+class PasskeyRejected(AuthError):
+    """A passkey's answer (a WebAuthn registration or assertion) does not verify: forged,
+    for another site, replayed, or from an unknown passkey."""
+
+
+class SignInRestart(AuthError):
+    """No sign-in is waiting for its second factor: it expired, was never started, or took
+    too many wrong codes. The user signs in with the password again."""
+
+    def __init__(
+        self, message: str = "Your sign-in has expired. Please sign in with your password again."
+    ) -> None:
+        super().__init__(message)
 
 
 class NotAuthenticated(HTTPException):
