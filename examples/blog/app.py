@@ -4,9 +4,11 @@ Run it with ``schooner run examples/blog/app.py`` and open http://127.0.0.1:8000
 sign up, confirm their address with the link mailed to them (in development the mail is
 printed in the terminal), sign in, write posts and edit their own; anyone may comment.
 Posts and accounts are kept in SQLite (``app.db`` in the current folder; ``DATABASE_URL``
-picks another database); mail settings come from ``MAIL_*`` variables. The tables are
-created at startup to keep the demo to one command; a real project creates them with
-migrations (``schooner db makemigrations``, see the database guide).
+picks another database); mail settings come from ``MAIL_*`` variables and account settings
+from ``AUTH_*`` ones (in production at least ``AUTH_WEBAUTHN_RP_ID``, the site's domain for
+passkeys). The tables are created at startup to keep the demo to one command; a real
+project creates them with migrations (``schooner db makemigrations``, see the database
+guide).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from schooner import App, RedirectResponse, Settings
 from schooner.contrib.auth import (
     AbstractUser,
     Auth,
+    AuthConfig,
     CurrentUser,
     Identity,
     PermissionDenied,
@@ -75,7 +78,7 @@ app = App(
         CSRF(),
         SecurityHeaders(),
         Mail(config=MailConfig.from_env()),
-        Auth(object_rules=[author_may_change]),
+        Auth(config=AuthConfig.from_env(), object_rules=[author_may_change]),
     ],
     lifespan=[tables],
 )

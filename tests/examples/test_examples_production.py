@@ -34,11 +34,13 @@ PROBES = {
     "realtime/app.py": "/clock/stats",
     "todo/app.py": "/openapi.json",
 }
-MAIL_ENV = {
+ACCOUNT_ENV = {
     "MAIL_BACKEND": "smtp",
     "MAIL_HOST": "mail.example.com",
     "MAIL_DEFAULT_FROM": "Example <noreply@example.com>",
     "MAIL_BASE_URL": "https://example.com",
+    # Passkeys are bound to the site's domain.
+    "AUTH_WEBAUTHN_RP_ID": "example.com",
 }
 
 
@@ -54,9 +56,9 @@ def production_env(**values: str) -> dict[str, str]:
         "SCHOONER_ENVIRONMENT": "production",
         "SCHOONER_SECRET_KEY": GOOD_KEY,
         "SCHOONER_ALLOWED_HOSTS": "example.com,www.example.com",
-        # Examples with accounts send mail: a mail server, a sender and the site's address
-        # for links (nothing is sent by these tests).
-        **MAIL_ENV,
+        # Examples with accounts send mail (a mail server, a sender and the site's address
+        # for links; nothing is sent by these tests) and offer passkeys (the site's domain).
+        **ACCOUNT_ENV,
     }
     env.update(values)
     return env
@@ -151,14 +153,15 @@ def test_unsafe_production_settings_stop_the_app(
         ("MAIL_BACKEND", "the console backend delivers no mail"),
         ("MAIL_DEFAULT_FROM", "MAIL_DEFAULT_FROM"),
         ("MAIL_BASE_URL", "MAIL_BASE_URL"),
+        ("AUTH_WEBAUTHN_RP_ID", "AUTH_WEBAUTHN_RP_ID"),
     ],
 )
-def test_examples_with_accounts_need_mail_settings(
+def test_examples_with_accounts_need_their_settings(
     name: str, missing: str, message: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    """The examples with accounts mail sign-up and reset tokens: in production they refuse
-    to start without a real mail backend, a sender or the site's address (development has
-    defaults)."""
+    """The examples with accounts mail sign-up and reset tokens and offer passkeys: in
+    production they refuse to start without a real mail backend, a sender, the site's
+    address or its passkey domain (development has defaults)."""
     env = production_env()
     del env[missing]
     with pytest.raises((ImproperlyConfigured, RuntimeError), match=message):
