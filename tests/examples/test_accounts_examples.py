@@ -2,7 +2,9 @@
 
 Covers accounts_app.py, accounts_settings.py, accounts_permissions.py,
 accounts_user_model.py (in a process of its own: its model adds a column to auth_user) and
-accounts_django_import.py, and accounts_cli.txt (the help the page shows).
+accounts_django_import.py, accounts_cli.txt (the help the page shows), accounts_tokens.py
+(JWTs, API tokens, key rotation, the purge command) and accounts_mfa.py (an authenticator
+app as the second factor).
 """
 
 from __future__ import annotations
@@ -15,15 +17,17 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Awaitable, Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any, TypeVar
 
 import click
+import httpx
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from schooner import App, Settings
 from schooner.contrib.auth import Auth, Identity, User
@@ -39,7 +43,14 @@ T = TypeVar("T")
 
 DOCS = Path(__file__).resolve().parents[2] / "examples" / "docs"
 PASSWORD = "correct horse battery staple"
-EXAMPLES = ["accounts_app", "accounts_settings", "accounts_permissions", "accounts_django_import"]
+EXAMPLES = [
+    "accounts_app",
+    "accounts_settings",
+    "accounts_permissions",
+    "accounts_django_import",
+    "accounts_tokens",
+    "accounts_mfa",
+]
 
 
 @pytest.fixture(scope="module")
@@ -365,3 +376,259 @@ def test_import_a_django_user_table(examples: dict[str, ModuleType], tmp_path: P
     assert bob_logged_in_before
     assert ada_may == {"blog.publish_post"}
     assert bob_may == {"blog.change_post"}
+
+
+# -- tokens for API clients -------------------------------------------------------------------
+
+
+def signed_in_client(app: App, email: str) -> TestClient:
+    """A started test client whose session is signed in as ``email`` (close it after)."""
+    client = TestClient(app)
+    client.__enter__()
+    as_browser(client)
+    login = client.post("/api/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 200, login.text
+    return client
+
+
+def test_client_obtains_calls_and_refreshes(examples: dict[str, ModuleType]) -> None:
+    """accounts_tokens.py: ShopClient signs in, calls with its scope, refreshes, signs out."""
+    module = examples["accounts_tokens"]
+    app = module.app
+    run(app, add_user(app, "api@shop.example"))
+    with TestClient(app) as http:
+        shop = module.ShopClient(http)
+        shop.sign_in("api@shop.example", PASSWORD, scope="orders:read")
+        assert shop.pair["token_type"] == "Token"
+        assert shop.pair["expires_in"] == 900
+        assert shop.get("/orders").json() == {"customer": "api@shop.example", "orders": []}
+        bearer = {"Authorization": f"Bearer {shop.pair['access_token']}"}
+        assert http.get("/orders", headers=bearer).status_code == 401, "the scheme is Token"
+        write = http.post("/orders", headers=shop._authorization())
+        assert write.status_code == 403
+        assert 'error="insufficient_scope"' in write.headers["www-authenticate"]
+
+        first_refresh = shop.pair["refresh_token"]
+        shop.pair["access_token"] = "expired." + shop.pair["access_token"].split(".", 1)[1]
+        assert shop.get("/orders").status_code == 200, "a 401 refreshes and retries"
+        assert shop.pair["refresh_token"] != first_refresh
+        reused = http.post("/api/auth/token/refresh", json={"refresh_token": first_refresh})
+        assert reused.status_code == 401
+        with pytest.raises(httpx.HTTPStatusError):
+            shop.refresh()  # reuse revoked the whole family, the new token too
+
+        shop.sign_in("api@shop.example", PASSWORD)
+        assert http.post("/orders", headers=shop._authorization()).json()["status"] == "placed"
+        kept = shop.pair["refresh_token"]
+        shop.sign_out()
+        gone = http.post("/api/auth/token/refresh", json={"refresh_token": kept})
+        assert gone.status_code == 401
+
+
+def test_personal_api_token(examples: dict[str, ModuleType]) -> None:
+    """A token made from a session is shown once, carries its scopes, and is revoked."""
+    app = examples["accounts_tokens"].app
+    run(app, add_user(app, "owner@shop.example"))
+    browser = signed_in_client(app, "owner@shop.example")
+    try:
+        made = browser.post(
+            "/api/auth/tokens",
+            json={"name": "nightly export", "scopes": ["orders:read"], "expires_in_days": 90},
+        )
+        assert made.status_code == 201, made.text
+        info = made.json()
+        token = info["token"]
+        assert token.startswith("sch_")
+        assert len(token) == len("sch_") + 12 + 43
+        assert info["prefix"] == token[:16]
+        assert info["scopes"] == ["orders:read"]
+        assert info["expires_at"] is not None
+        assert info["last_used_at"] is None
+        with TestClient(app) as script:
+            headers = {"Authorization": f"Token {token}"}
+            assert script.get("/orders", headers=headers).status_code == 200
+            assert script.post("/orders", headers=headers).status_code == 403
+            (listed,) = browser.get("/api/auth/tokens").json()
+            assert "token" not in listed
+            assert listed["last_used_at"] is not None
+            assert browser.delete(f"/api/auth/tokens/{info['id']}").status_code == 204
+            assert script.get("/orders", headers=headers).status_code == 401
+    finally:
+        browser.__exit__(None, None, None)
+
+
+def _write_ec_key(path: Path, *, public_only: bool = False) -> Any:
+    """A new P-256 key in PEM at ``path``; the private key object."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    if public_only:
+        pem = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    else:
+        pem = key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    path.write_bytes(pem)
+    return key
+
+
+def test_es256_keys_rotate_by_kid(examples: dict[str, ModuleType], tmp_path: Path) -> None:
+    """es256_config(): the newest kid signs; an old kid verifies until it is removed."""
+    import jwt as pyjwt
+    from cryptography.hazmat.primitives import serialization
+
+    module = examples["accounts_tokens"]
+    credentials = {"email": "keys@shop.example", "password": PASSWORD}
+
+    def obtain(app: App) -> str:
+        with TestClient(app) as client:
+            answer = client.post("/api/auth/token", json=credentials)
+            assert answer.status_code == 200, answer.text
+            access: str = answer.json()["access_token"]
+            return access
+
+    def status(app: App, access: str) -> int:
+        with TestClient(app) as client:
+            return client.get("/orders", headers={"Authorization": f"Bearer {access}"}).status_code
+
+    old_key = _write_ec_key(tmp_path / "2025-01.pem")
+    first = module.create_app(module.es256_config(tmp_path))
+    run(first, add_user(first, "keys@shop.example"))
+    old_token = obtain(first)
+    assert pyjwt.get_unverified_header(old_token) == {
+        "alg": "ES256",
+        "kid": "2025-01",
+        "typ": "JWT",
+    }
+    assert pyjwt.decode(old_token, options={"verify_signature": False})["iss"] == (
+        "https://shop.example"
+    )
+
+    _write_ec_key(tmp_path / "2025-07.pem")
+    (tmp_path / "2025-01.pem").write_bytes(  # the old key now only verifies
+        old_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    rotated = module.create_app(module.es256_config(tmp_path))
+    assert status(rotated, old_token) == 200
+    assert pyjwt.get_unverified_header(obtain(rotated))["kid"] == "2025-07"
+
+    (tmp_path / "2025-01.pem").unlink()
+    retired = module.create_app(module.es256_config(tmp_path))
+    assert status(retired, old_token) == 401
+
+
+def test_purge_tokens_command(examples: dict[str, ModuleType]) -> None:
+    """`schooner purge-tokens` deletes expired refresh tokens and says how many."""
+    from schooner.contrib.auth import RefreshToken
+
+    app = examples["accounts_tokens"].app
+    run(app, add_user(app, "purge@shop.example"))
+    with TestClient(app) as client:
+        obtained = client.post(
+            "/api/auth/token", json={"email": "purge@shop.example", "password": PASSWORD}
+        )
+        assert obtained.status_code == 200
+
+    async def expire_all() -> None:
+        async with auth_of(app).database.transaction() as db:
+            await db.execute(update(RefreshToken).values(expires_at=RefreshToken.issued_at))
+
+    async def left() -> int:
+        async with auth_of(app).database.transaction() as db:
+            return len((await db.scalars(select(RefreshToken))).all())
+
+    run(app, expire_all())
+    before = run(app, left())
+    assert before >= 1
+    command = next(c for c in app.commands if c.name == "purge-tokens")
+    result = CliRunner().invoke(command, [])
+    assert result.exit_code == 0, result.output
+    assert result.output == f"{before} expired refresh tokens deleted\n"
+    assert run(app, left()) == 0
+
+
+# -- two-factor sign-in -----------------------------------------------------------------------
+
+
+def test_authenticator_app_then_sign_in(examples: dict[str, ModuleType]) -> None:
+    """accounts_mfa.py: enrol an app, then sign in with its code or a recovery code, once."""
+    import pyotp
+
+    module = examples["accounts_mfa"]
+    app = module.app
+    run(app, add_user(app, "two@shop.example"))
+    secrets: list[str] = []
+
+    def read_code(setup: dict[str, str]) -> str:
+        assert setup["qr_svg"].startswith("<svg")
+        assert setup["uri"].startswith("otpauth://totp/Shop:")
+        secrets.append(setup["secret"])
+        return pyotp.TOTP(setup["secret"]).now()
+
+    with TestClient(app) as http:
+        as_browser(http)
+        first = module.sign_in(http, "two@shop.example", PASSWORD, ask_code=lambda: "unused")
+        assert first["user"]["email"] == "two@shop.example"
+        codes = module.add_authenticator_app(http, read_code)
+        assert len(codes) == 10
+        assert http.post("/api/auth/logout").status_code == 204
+
+        (secret,) = secrets
+        same_step = pyotp.TOTP(secret).now()  # used by the confirmation: refused (replay)
+        refused = http.post(
+            "/api/auth/login", json={"email": "two@shop.example", "password": PASSWORD}
+        )
+        assert refused.json() == {
+            "user": None,
+            "mfa_required": True,
+            "mfa_methods": ["totp", "passkey"],
+        }
+        replay = http.post("/api/auth/mfa/totp", json={"code": same_step})
+        assert replay.status_code == 400
+        assert replay.json()["code"] == "invalid_code"
+
+        next_step = pyotp.TOTP(secret).at(time.time() + 30)
+        done = module.sign_in(http, "two@shop.example", PASSWORD, ask_code=lambda: next_step)
+        assert done["user"]["email"] == "two@shop.example"
+        assert http.get("/api/auth/me").status_code == 200
+        assert http.post("/api/auth/logout").status_code == 204
+
+        again = module.sign_in(http, "two@shop.example", PASSWORD, ask_code=lambda: codes[0])
+        assert again["user"]["email"] == "two@shop.example"
+        assert http.post("/api/auth/logout").status_code == 204
+        with pytest.raises(httpx.HTTPStatusError):
+            module.sign_in(http, "two@shop.example", PASSWORD, ask_code=lambda: codes[0])
+
+
+def test_tokens_do_not_manage_factors(examples: dict[str, ModuleType]) -> None:
+    """An API token cannot add a factor, and the token endpoint refuses enrolled accounts."""
+    import pyotp
+
+    app = examples["accounts_mfa"].app
+    run(app, add_user(app, "guarded@shop.example"))
+    browser = signed_in_client(app, "guarded@shop.example")
+    try:
+        token = browser.post("/api/auth/tokens", json={"name": "script"}).json()["token"]
+        with TestClient(app) as script:
+            headers = {"Authorization": f"Bearer {token}"}
+            assert script.get("/api/auth/me", headers=headers).status_code == 200
+            setup = script.post("/api/auth/mfa/totp/setup", headers=headers)
+            assert setup.status_code == 403
+            assert script.get("/api/auth/passkeys", headers=headers).status_code == 403
+
+            examples["accounts_mfa"].add_authenticator_app(
+                browser, lambda setup: pyotp.TOTP(setup["secret"]).now()
+            )
+            credentials = {"email": "guarded@shop.example", "password": PASSWORD}
+            refused = script.post("/api/auth/token", json=credentials)
+            assert refused.status_code == 403
+            assert refused.json()["code"] == "mfa_required"
+    finally:
+        browser.__exit__(None, None, None)
