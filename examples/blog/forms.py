@@ -9,11 +9,10 @@ from schooner.contrib.forms import Field, Form
 
 # --8<-- [start:post_form]
 class PostForm(Form):
-    """Write a post."""
+    """Write or edit a post (the author is the signed-in user)."""
 
     title: Annotated[str, Field(min_length=5, max_length=120, help_text="At least 5 characters.")]
     body: Annotated[str, Field(widget="textarea", min_length=20, label="Text")]
-    author: Annotated[str, Field(max_length=80, autocomplete="name", label="Your name")]
 
 
 # --8<-- [end:post_form]

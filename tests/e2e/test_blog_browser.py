@@ -1,14 +1,20 @@
-"""End-to-end: a person writes a blog post in headless Chromium against ``schooner serve``.
+"""End-to-end: a person signs up, writes and edits a blog post in headless Chromium against
+``schooner serve``.
 
-The form is filled with a too-short title, the error is shown, it is fixed, and the flash
-message appears on the new post's page. Screenshots of both states go to ``.artifacts/``.
+The server writes its mail to files (``MAIL_BACKEND=file``); the verification link is read
+from the ``.eml`` file the way a mail client would show it. Then: sign in, the form with a
+too-short title shows its error, it is fixed, the flash message appears on the new post's
+page, and the author edits the post through its edit link. Screenshots go to ``.artifacts/``.
 """
 
 from __future__ import annotations
 
+import re
+import time
 import urllib.parse
-import urllib.request
 from collections.abc import Iterator
+from email import message_from_bytes, policy
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -25,22 +31,54 @@ BROWSER_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+EMAIL = "ada@example.com"
+PASSWORD = "correct horse battery staple"
 
 
 @pytest.fixture(scope="module")
-def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """examples/blog served by a real process on a fresh SQLite file, stopped by PID."""
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Path]]:
+    """examples/blog served by a real process on a fresh SQLite file, writing its mail to a
+    folder; stopped by PID. The site's address and the mail folder."""
     folder = tmp_path_factory.mktemp("blog")
+    mail = folder / "mail"
     env = server_env(
         DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'blog.db'}",
         SCHOONER_SECRET_KEY="e2e-" + "k" * 40,
+        MAIL_BACKEND="file",
+        MAIL_FILE_PATH=str(mail),
     )
     with serving(folder / "server.log", env, app="examples/blog/app.py") as server:
-        yield f"http://127.0.0.1:{server.port}"
+        yield f"http://127.0.0.1:{server.port}", mail
 
 
-def test_write_a_post_in_the_browser(base_url: str) -> None:
-    """Fill the form, see the error, fix it, see the flash message; take screenshots."""
+def mail_to(folder: Path, address: str, *, timeout: float = 10.0) -> EmailMessage:
+    """The first message written to ``folder`` for ``address`` (it is sent after the
+    response, so wait for it)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for path in sorted(folder.glob("*.eml")) if folder.is_dir() else []:
+            message = message_from_bytes(path.read_bytes(), policy=policy.default)
+            assert isinstance(message, EmailMessage)
+            if message["To"] == address:
+                return message
+        time.sleep(0.05)
+    raise AssertionError(f"no mail to {address} in {folder} after {timeout}s")
+
+
+def link_path(message: EmailMessage, page: str) -> str:
+    """The path of the link to ``/accounts/<page>/…`` in the message's plain-text body."""
+    body = message.get_body(("plain",))
+    assert body is not None
+    text = body.get_content()
+    found = re.search(rf"https?://\S+(/accounts/{page}/\S+)", text)
+    assert found is not None, text
+    return found.group(1)
+
+
+def test_sign_up_write_and_edit_a_post_in_the_browser(served: tuple[str, Path]) -> None:
+    """Sign up, verify from the mail, sign in, write a post (error first), edit it; take
+    screenshots."""
+    base_url, mail = served
     executable = chromium_or_skip()
     from playwright.sync_api import sync_playwright
 
@@ -55,31 +93,66 @@ def test_write_a_post_in_the_browser(base_url: str) -> None:
                 "console",
                 lambda msg: errors.append(msg.text) if msg.type == "error" else None,
             )
+            # Writing needs an account: the browser is sent to the login page.
             page.goto(base_url + "/posts/new")
+            assert urllib.parse.urlsplit(page.url).path == "/accounts/login"
+            page.click("text=Sign up")
+            page.fill("#id_email", EMAIL)
+            page.fill("#id_password", PASSWORD)
+            page.click("main button[type=submit]")
+            page.wait_for_selector(".flash-info")
+            assert "We have sent a link" in page.inner_text(".flash-info")
+
+            message = mail_to(mail, EMAIL)
+            page.goto(base_url + link_path(message, "verify-email"))
+            page.click("main button[type=submit]")
+            page.wait_for_selector(".flash-success")
+            assert "You can sign in now" in page.inner_text(".flash-success")
+
+            page.fill("#id_email", EMAIL)
+            page.fill("#id_password", PASSWORD)
+            page.click("main button[type=submit]")
+            page.wait_for_selector("header .who")
+            assert page.inner_text("header .who") == EMAIL
+
+            page.click("header a.button")  # Write a post
             page.fill("#id_title", "Hi")
             page.fill("#id_body", "Too short.")
-            page.fill("#id_author", "Ada")
-            page.click("button[type=submit]")
+            page.click("main button[type=submit]")
             page.wait_for_selector("#id_title_errors")
             assert page.inner_text("#id_title_errors") == "Enter at least 5 characters."
             assert page.get_attribute("#id_title", "aria-invalid") == "true"
-            assert page.input_value("#id_author") == "Ada"  # kept
+            assert page.input_value("#id_body") == "Too short."  # kept
             page.screenshot(path=str(ARTIFACTS / "blog-form-errors.png"), full_page=True)
 
             page.fill("#id_title", "Across the bay")
             page.fill("#id_body", "We sailed across the bay and back before the tide turned.")
-            page.click("button[type=submit]")
+            page.click("main button[type=submit]")
             page.wait_for_selector(".flash-success")
             assert page.inner_text(".flash-success") == "Post “Across the bay” published."
             assert page.inner_text("h1") == "Across the bay"
             assert Path(urllib.parse.urlsplit(page.url).path).parts[-2:] == ("posts", "1")
+            assert page.inner_text("article .meta").startswith(f"by {EMAIL}")
             page.screenshot(path=str(ARTIFACTS / "blog-post-published.png"), full_page=True)
 
+            page.click("a.edit")
+            assert page.input_value("#id_title") == "Across the bay"
+            page.fill("#id_title", "Across the bay and back")
+            page.click("main button[type=submit]")
+            page.wait_for_selector(".flash-success")
+            assert page.inner_text(".flash-success") == "Post “Across the bay and back” saved."
+            assert page.inner_text("h1") == "Across the bay and back"
+            page.screenshot(path=str(ARTIFACTS / "blog-post-edited.png"), full_page=True)
+
             page.goto(base_url + "/")
-            assert page.locator("article h2").inner_text() == "Across the bay"
+            assert page.locator("article h2").inner_text() == "Across the bay and back"
             # The stylesheet loaded under the Content-Security-Policy: the header is styled.
             colour = page.eval_on_selector("header", "e => getComputedStyle(e).backgroundColor")
             assert colour == "rgb(31, 58, 95)"
+
+            page.click("header button:has-text('Sign out')")
+            page.wait_for_selector("header a:has-text('Sign in')")
+            assert page.locator("header .who").count() == 0
         finally:
             browser.close()
     # Chromium logs the expected 422 (the invalid form) as a failed resource; nothing else.

@@ -30,8 +30,17 @@ PROBES = {
     "blog/app.py": "/",
     "docs/quickstart_minimal.py": "/hello/Ada",
     "hello/app.py": "/",
+    "notes/app.py": "/openapi.json",
     "realtime/app.py": "/clock/stats",
     "todo/app.py": "/openapi.json",
+}
+ACCOUNT_ENV = {
+    "MAIL_BACKEND": "smtp",
+    "MAIL_HOST": "mail.example.com",
+    "MAIL_DEFAULT_FROM": "Example <noreply@example.com>",
+    "MAIL_BASE_URL": "https://example.com",
+    # Passkeys are bound to the site's domain.
+    "AUTH_WEBAUTHN_RP_ID": "example.com",
 }
 
 
@@ -47,6 +56,9 @@ def production_env(**values: str) -> dict[str, str]:
         "SCHOONER_ENVIRONMENT": "production",
         "SCHOONER_SECRET_KEY": GOOD_KEY,
         "SCHOONER_ALLOWED_HOSTS": "example.com,www.example.com",
+        # Examples with accounts send mail (a mail server, a sender and the site's address
+        # for links; nothing is sent by these tests) and offer passkeys (the site's domain).
+        **ACCOUNT_ENV,
     }
     env.update(values)
     return env
@@ -62,7 +74,7 @@ def load_example(
     ``sys.modules`` again afterwards so other tests import their own copy.
     """
     for key in list(os.environ):
-        if key.startswith("SCHOONER_"):
+        if key.startswith(("SCHOONER_", "MAIL_", "AUTH_")):
             monkeypatch.delenv(key)
     monkeypatch.setenv("DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'example.db'}")
     for key, value in env.items():
@@ -132,3 +144,25 @@ def test_unsafe_production_settings_stop_the_app(
     # it starts (today the test client reports a failed startup as a RuntimeError).
     with pytest.raises((ImproperlyConfigured, RuntimeError), match=message):
         start(name, production_env(**env), monkeypatch, tmp_path)
+
+
+@pytest.mark.parametrize("name", ["blog/app.py", "notes/app.py"])
+@pytest.mark.parametrize(
+    ("missing", "message"),
+    [
+        ("MAIL_BACKEND", "the console backend delivers no mail"),
+        ("MAIL_DEFAULT_FROM", "MAIL_DEFAULT_FROM"),
+        ("MAIL_BASE_URL", "MAIL_BASE_URL"),
+        ("AUTH_WEBAUTHN_RP_ID", "AUTH_WEBAUTHN_RP_ID"),
+    ],
+)
+def test_examples_with_accounts_need_their_settings(
+    name: str, missing: str, message: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The examples with accounts mail sign-up and reset tokens and offer passkeys: in
+    production they refuse to start without a real mail backend, a sender, the site's
+    address or its passkey domain (development has defaults)."""
+    env = production_env()
+    del env[missing]
+    with pytest.raises((ImproperlyConfigured, RuntimeError), match=message):
+        start(name, env, monkeypatch, tmp_path)
