@@ -271,3 +271,17 @@ async def test_expired_links_are_refused(make_auth_app: AppFactory) -> None:
         assert "expired" in expired.json()["detail"]
         late = await client.post("/api/auth/verify-email", json={"token": verify})
         assert late.status_code == 400
+
+
+@pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+@pytest.mark.parametrize("email", ["", "not an address", "Ada <ada@example.com>"])
+async def test_a_bad_address_is_a_validation_error(
+    async_client: AsyncTestClient, email: str
+) -> None:
+    """Registration with something that is not an address answers 422 with the field."""
+    response = await async_client.post(
+        "/api/auth/register", json={"email": email, "password": NEW_PASSWORD}
+    )
+    assert response.status_code == 422
+    (error,) = response.json()["errors"]
+    assert error["loc"] == ["body", "email"]

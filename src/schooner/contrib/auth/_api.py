@@ -7,6 +7,8 @@ e-mail address is the same whether or not it has an account.
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from typing import Annotated
 
 import msgspec
@@ -15,7 +17,9 @@ from schooner.contrib.auth._accounts import Accounts
 from schooner.contrib.auth._identity import current_user
 from schooner.contrib.auth._models import AbstractUser
 from schooner.contrib.auth._routes import login_required
+from schooner.contrib.mail import InvalidMessage
 from schooner.di import Inject
+from schooner.exceptions import ValidationError
 from schooner.routing import Router
 
 __all__ = ["Me", "api_router"]
@@ -116,6 +120,18 @@ class Detail(msgspec.Struct):
     detail: str
 
 
+@contextlib.contextmanager
+def _email_field(field: str) -> Iterator[None]:
+    """A typed address that is not one is a validation error of that body field (422 with
+    ``errors``, as the OpenAPI document says), not a bare problem."""
+    try:
+        yield
+    except InvalidMessage as exc:
+        raise ValidationError(
+            [{"loc": ["body", field], "msg": str(exc), "type": "email"}]
+        ) from None
+
+
 def api_router(*, registration: bool) -> Router:
     """The JSON API routes (names in the ``auth-api`` namespace)."""
     router = Router(tags=["accounts"])
@@ -148,7 +164,8 @@ def api_router(*, registration: bool) -> Router:
             """Open an account; a verification link is mailed to the address.
 
             The answer is the same when the address already has an account."""
-            await accounts.register(body.email, body.password, username=body.username)
+            with _email_field("email"):
+                await accounts.register(body.email, body.password, username=body.username)
             return Detail(**_SENT)
 
     @router.post("/verify-email/resend", name="resend_verification", status_code=202)
@@ -184,7 +201,8 @@ def api_router(*, registration: bool) -> Router:
     @router.post("/email", name="email_change", status_code=202, meta=[login_required])
     async def email(body: EmailChange, user: User, accounts: Accounts) -> Detail:
         """Ask to change the address: a confirmation link goes to the new one."""
-        await accounts.request_email_change(user, body.email, body.password)
+        with _email_field("email"):
+            await accounts.request_email_change(user, body.email, body.password)
         return Detail(detail="We have sent a confirmation link to the new address.")
 
     @router.post("/email/confirm", name="email_change_confirm")

@@ -54,12 +54,19 @@ User = Annotated[AbstractUser, Inject(current_user)]
 _NO_STORE = {"Cache-Control": "no-store"}
 
 
+# RFC 6749 §3.3 scope tokens (printable ASCII but space, '"' and '\\'), in the schema so
+# that clients see the rule in the OpenAPI document.
+_SCOPE_TOKEN = r"[!#-\[\]-~]{1,100}"
+_SCOPE_LIST = rf"^{_SCOPE_TOKEN}( {_SCOPE_TOKEN})*$"
+_Scope = Annotated[str, msgspec.Meta(pattern=rf"^{_SCOPE_TOKEN}$")]
+
+
 class TokenRequest(msgspec.Struct, forbid_unknown_fields=True):
     """E-mail and password, and optionally the scopes to limit the tokens to."""
 
     email: Annotated[str, msgspec.Meta(max_length=254)]
     password: Annotated[str, msgspec.Meta(max_length=4096)]
-    scope: Annotated[str, msgspec.Meta(max_length=2000)] | None = None
+    scope: Annotated[str, msgspec.Meta(max_length=2000, pattern=_SCOPE_LIST)] | None = None
 
 
 class RefreshRequest(msgspec.Struct, forbid_unknown_fields=True):
@@ -79,7 +86,7 @@ class ApiTokenRequest(msgspec.Struct, forbid_unknown_fields=True):
     signed-in session) and a lifetime in days (none: it does not expire)."""
 
     name: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_NAME_LENGTH)]
-    scopes: Annotated[list[str], msgspec.Meta(max_length=50)] | None = None
+    scopes: Annotated[list[_Scope], msgspec.Meta(max_length=50)] | None = None
     expires_in_days: Annotated[int, msgspec.Meta(ge=1, le=MAX_LIFETIME_DAYS)] | None = None
 
 
