@@ -3,15 +3,13 @@ when up (with ``CI=true`` an unreachable server fails the tests instead of skipp
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
 import pytest
 import pytest_asyncio
-from sqlalchemy.engine import make_url
 
+from contrib._servers import require_server, unavailable
 from schooner import App, Settings
 from schooner.contrib.auth import Argon2Parameters, Auth, PasswordHasher, User
 from schooner.contrib.csrf import CSRF
@@ -25,14 +23,6 @@ from schooner.contrib.sessions import Sessions
 from schooner.contrib.templates import Templates
 from schooner.testing import AsyncTestClient
 
-SERVERS = {
-    "sqlite": None,
-    "postgresql": os.environ.get(
-        "TEST_POSTGRESQL_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-    ),
-    "mariadb": os.environ.get("TEST_MARIADB_URL", "mysql+aiomysql://root@127.0.0.1:3306/"),
-}
-
 PASSWORD = "correct horse battery staple"
 
 # Fast hashing for tests; the default parameters are measured in benchmarks/passwords.py.
@@ -41,34 +31,19 @@ FAST_HASHER_PARAMETERS = Argon2Parameters(time_cost=1, memory_cost=1024, paralle
 _CREATED: dict[str, TestDatabase | BaseException] = {}
 
 
-def _reachable(url: str) -> bool:
-    parsed = make_url(url)
-    try:
-        with socket.create_connection((parsed.host or "127.0.0.1", parsed.port or 0), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
 def database_for(backend: str, folder: Any) -> TestDatabase:
     """The run's test database on ``backend`` with every table of ``Model.metadata``."""
+    server = require_server(backend)
     if backend not in _CREATED:
-        server = SERVERS[backend]
-        if server is not None and not _reachable(server):
-            _CREATED[backend] = ConnectionError(f"nothing listens at {make_url(server).host}")
-        else:
-            database = TestDatabase(server, metadata=Model.metadata, folder=folder)
-            try:
-                database.run(database.create())
-                _CREATED[backend] = database
-            except Exception as exc:
-                _CREATED[backend] = exc
+        database = TestDatabase(server, metadata=Model.metadata, folder=folder)
+        try:
+            database.run(database.create())
+            _CREATED[backend] = database
+        except Exception as exc:
+            _CREATED[backend] = exc
     created = _CREATED[backend]
     if isinstance(created, BaseException):
-        message = f"{backend} is not available: {created}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{message} (CI=true: server-backed suites must run)", pytrace=False)
-        pytest.skip(message)
+        unavailable(backend, created)
     assert isinstance(created, TestDatabase)
     return created
 

@@ -3,8 +3,6 @@ models and the revision agree on each backend, and a project's table can refer t
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,8 +10,8 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import Column, ForeignKey, Integer, MetaData, Table, inspect
-from sqlalchemy.engine import make_url
 
+from contrib._servers import require_server
 from schooner import App, Settings
 from schooner.contrib.auth import Auth
 from schooner.contrib.mail import Mail
@@ -22,8 +20,6 @@ from schooner.contrib.orm import NAMING_CONVENTION, Database, Model
 from schooner.contrib.orm.testing import TestDatabase
 from schooner.contrib.sessions import Sessions
 from schooner.contrib.templates import Templates
-
-from .conftest import SERVERS
 
 ACCOUNT_TABLES = {
     "auth_api_token",
@@ -61,16 +57,7 @@ def account_metadata(*, with_notes: bool = False) -> MetaData:
 @pytest.fixture
 def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """An empty database on the backend, dropped after the test."""
-    server = SERVERS[backend]
-    if server is not None:
-        parsed = make_url(server)
-        try:
-            socket.create_connection((parsed.host or "127.0.0.1", parsed.port or 0), 1).close()
-        except OSError as exc:
-            message = f"{backend} is not available: {exc}"
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"{message} (CI=true: server-backed suites must run)", pytrace=False)
-            pytest.skip(message)
+    server = require_server(backend)
     database = TestDatabase(server, metadata=(), folder=tmp_path, prefix="schooner_authmig_")
     database.run(database.create())
     try:

@@ -7,8 +7,6 @@ With ``CI=true`` an unreachable server fails the test instead of skipping it.
 
 from __future__ import annotations
 
-import os
-import socket
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -17,18 +15,10 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 from sqlalchemy import MetaData
-from sqlalchemy.engine import make_url
 
+from contrib._servers import require_server
 from schooner import App
 from schooner.contrib.orm.testing import TestDatabase
-
-SERVERS = {
-    "sqlite": None,
-    "postgresql": os.environ.get(
-        "TEST_POSTGRESQL_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-    ),
-    "mariadb": os.environ.get("TEST_MARIADB_URL", "mysql+aiomysql://root@127.0.0.1:3306/"),
-}
 
 
 @pytest.fixture(autouse=True)
@@ -47,16 +37,7 @@ def project(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[Path]:
 
 def server_database(backend: str, folder: Path, metadata: Sequence[MetaData] = ()) -> Iterator[str]:
     """Create a database on ``backend`` with the tables of ``metadata``, yield its URL, drop it."""
-    server = SERVERS[backend]
-    if server is not None:
-        parsed = make_url(server)
-        try:
-            socket.create_connection((parsed.host or "127.0.0.1", parsed.port or 0), 1).close()
-        except OSError as exc:
-            message = f"{backend} is not available: {exc}"
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"{message} (CI=true: server-backed suites must run)", pytrace=False)
-            pytest.skip(message)
+    server = require_server(backend)
     database = TestDatabase(server, metadata=metadata, folder=folder, prefix="schooner_mig_")
     database.run(database.create())
     try:

@@ -7,65 +7,36 @@ each test. With ``CI=true`` an unreachable server fails the tests instead of ski
 
 from __future__ import annotations
 
-import os
-import socket
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy.engine import make_url
 
+from contrib._servers import require_server, unavailable
 from schooner import App
 from schooner.contrib.orm import Database
 from schooner.contrib.orm.testing import TestDatabase
 
 from .models import Base
 
-SERVERS = {
-    "sqlite": None,
-    "postgresql": os.environ.get(
-        "TEST_POSTGRESQL_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-    ),
-    "mariadb": os.environ.get("TEST_MARIADB_URL", "mysql+aiomysql://root@127.0.0.1:3306/"),
-}
 SERVER_BACKENDS = ["postgresql", "mariadb"]
-
-
-def _unavailable(backend: str, reason: str) -> None:
-    message = f"{backend} is not available: {reason}"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message} (CI=true: server-backed suites must run)", pytrace=False)
-    pytest.skip(message)
-
-
-def _reachable(url: str) -> bool:
-    parsed = make_url(url)
-    try:
-        with socket.create_connection((parsed.host or "127.0.0.1", parsed.port or 0), timeout=1):
-            return True
-    except OSError:
-        return False
-
 
 _CREATED: dict[str, TestDatabase | BaseException] = {}
 
 
 def _database_for(backend: str, folder: Any) -> TestDatabase:
     """The run's database on ``backend``, created on first use (or the error that stopped it)."""
+    server = require_server(backend)
     if backend not in _CREATED:
-        server = SERVERS[backend]
-        if server is not None and not _reachable(server):
-            _CREATED[backend] = ConnectionError(f"nothing listens at {make_url(server).host}")
-        else:
-            database = TestDatabase(server, metadata=Base.metadata, folder=folder)
-            try:
-                database.run(database.create())
-                _CREATED[backend] = database
-            except Exception as exc:
-                _CREATED[backend] = exc
+        database = TestDatabase(server, metadata=Base.metadata, folder=folder)
+        try:
+            database.run(database.create())
+            _CREATED[backend] = database
+        except Exception as exc:
+            _CREATED[backend] = exc
     created = _CREATED[backend]
     if isinstance(created, BaseException):
-        _unavailable(backend, str(created))
+        unavailable(backend, created)
     assert isinstance(created, TestDatabase)
     return created
 

@@ -203,13 +203,11 @@ def user_project(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, backend: str, conftest: str
 ) -> None:
     """Lay out a project using the plugin, its test database on ``backend``."""
-    from .conftest import SERVERS, _reachable, _unavailable
+    from contrib._servers import require_server
 
-    server = SERVERS[backend]
+    server = require_server(backend)
     if server is None:
         monkeypatch.delenv("TEST_DATABASE_URL", raising=False)
-    elif not _reachable(server):
-        _unavailable(backend, "nothing listens")
     else:
         monkeypatch.setenv("TEST_DATABASE_URL", server)
     pytester.makeini(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,8 +9,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import MetaData
-from sqlalchemy.engine import make_url
 
+from contrib._servers import SERVERS, require_server
 from schooner import App
 from schooner.contrib.orm import Database
 from schooner.contrib.orm.testing import TestDatabase
@@ -22,28 +20,12 @@ from schooner.exceptions import ImproperlyConfigured
 from schooner.testing import TestClient
 
 KEY = "k" * 40
-SERVERS = {
-    "sqlite": None,
-    "postgresql": os.environ.get(
-        "TEST_POSTGRESQL_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
-    ),
-    "mariadb": os.environ.get("TEST_MARIADB_URL", "mysql+aiomysql://root@127.0.0.1:3306/"),
-}
 
 
 @pytest.fixture(params=list(SERVERS))
 def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A throwaway database per backend; unreachable servers fail when CI=true."""
-    server = SERVERS[request.param]
-    if server is not None:
-        url = make_url(server)
-        try:
-            socket.create_connection((url.host or "127.0.0.1", url.port or 0), timeout=1).close()
-        except OSError as exc:
-            message = f"{request.param} is not available: {exc}"
-            if os.environ.get("CI") == "true":
-                pytest.fail(f"{message} (CI=true: server-backed suites must run)", pytrace=False)
-            pytest.skip(message)
+    server = require_server(request.param)
     target = TestDatabase(server, metadata=MetaData(), folder=tmp_path)
     target.run(target.create())
     try:
