@@ -588,7 +588,7 @@ def test_authenticator_app_then_sign_in(examples: dict[str, ModuleType]) -> None
         assert refused.json() == {
             "user": None,
             "mfa_required": True,
-            "mfa_methods": ["totp", "passkey"],
+            "mfa_methods": ["totp"],
         }
         replay = http.post("/api/auth/mfa/totp", json={"code": same_step})
         assert replay.status_code == 400

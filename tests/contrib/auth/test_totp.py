@@ -93,7 +93,7 @@ async def _enrol_then_sign_in(app: App, async_client: AsyncTestClient) -> None:
     step = await sign_in(async_client)
     assert step["user"] is None
     assert step["mfa_required"] is True
-    assert "totp" in step["mfa_methods"]
+    assert step["mfa_methods"] == ["totp"], "the user's own factors only"
     assert read_session(async_client)["_auth_pending"]["methods"] == ["totp"]
     assert (await async_client.get("/api/auth/me")).status_code == 401
     bad = await async_client.post("/api/auth/mfa/totp", json={"code": "12345"})

@@ -180,6 +180,14 @@ class Accounts:
         user: AbstractUser | None = await self.db.get(self.auth.user_model, pending["user"])
         return user if user is not None and user.is_active else None
 
+    async def pending_methods(self) -> list[str]:
+        """The second factors the half-signed-in user has set up (none when nobody is)."""
+        from schooner.contrib.sessions import get_session
+
+        pending = (await get_session(self.request)).get(PENDING_KEY)
+        methods = pending.get("methods") if isinstance(pending, dict) else None
+        return [m for m in methods if isinstance(m, str)] if isinstance(methods, list) else []
+
     async def logout(self) -> None:
         """Sign out of this browser (the server-side session is deleted)."""
         identity = await self.auth.identify(self.request)

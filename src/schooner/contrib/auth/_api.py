@@ -140,12 +140,14 @@ def api_router(*, registration: bool) -> Router:
     async def login(body: Credentials, accounts: Accounts) -> LoginResult:
         """Sign in with e-mail and password; the session cookie carries the sign-in.
 
-        Answers ``mfa_required`` when a second factor must be given next."""
+        Answers ``mfa_required`` when a second factor must be given next, with the
+        factors this user has set up (``totp``, ``passkey``)."""
         user = await accounts.authenticate(body.email, body.password)
         if await accounts.login(user):
             return LoginResult(user=Me.of(user))
-        methods = [f.name for f in accounts.auth.second_factors]
-        return LoginResult(user=None, mfa_required=True, mfa_methods=methods)
+        return LoginResult(
+            user=None, mfa_required=True, mfa_methods=await accounts.pending_methods()
+        )
 
     @router.post("/logout", name="logout", status_code=204)
     async def logout(accounts: Accounts) -> None:
