@@ -173,11 +173,9 @@ def test_the_notes_operations_are_clean(
     strict=True,
     raises=AssertionError,
     reason=(
-        "accounts battery findings, reported to the lead: POST /api/auth/register answers an "
-        "address such as '' with a 422 that has no 'errors' (not the documented "
-        "ValidationProblem); scope strings (/token 'scope', /tokens 'scopes') are refused "
-        "beyond what their schema says (empty or over 100 characters); /tokens also "
-        "refused 'expires_in_days': 761.0, a JSON Schema integer, in an earlier run"
+        "open findings: /api/auth/tokens refuses 'expires_in_days': 761.0, which JSON "
+        "Schema calls an integer (msgspec refuses floats for int fields: a core decision); "
+        "a number too large for a database column is answered 422 without 'errors'"
     ),
 )
 def test_the_whole_document_is_clean(
