@@ -36,10 +36,14 @@ class Credentials(msgspec.Struct, forbid_unknown_fields=True):
     password: Annotated[str, msgspec.Meta(max_length=4096)]
 
 
+# An address the account will have: described as one in the schema (format "email").
+NewEmail = Annotated[str, msgspec.Meta(max_length=254, extra_json_schema={"format": "email"})]
+
+
 class Registration(msgspec.Struct, forbid_unknown_fields=True):
     """A new account."""
 
-    email: Annotated[str, msgspec.Meta(max_length=254)]
+    email: NewEmail
     password: Annotated[str, msgspec.Meta(max_length=4096)]
     username: Annotated[str, msgspec.Meta(min_length=1, max_length=150)] | None = None
 
@@ -73,7 +77,7 @@ class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
 class EmailChange(msgspec.Struct, forbid_unknown_fields=True):
     """The new address, confirmed with the password."""
 
-    email: Annotated[str, msgspec.Meta(max_length=254)]
+    email: NewEmail
     password: Annotated[str, msgspec.Meta(max_length=4096)]
 
 
@@ -136,7 +140,11 @@ def api_router(*, registration: bool) -> Router:
     """The JSON API routes (names in the ``auth-api`` namespace)."""
     router = Router(tags=["accounts"])
 
-    @router.post("/login", name="login")
+    @router.post(
+        "/login",
+        name="login",
+        responses={429: "Too many failed sign-ins for this account or address."},
+    )
     async def login(body: Credentials, accounts: Accounts) -> LoginResult:
         """Sign in with e-mail and password; the session cookie carries the sign-in.
 

@@ -201,6 +201,12 @@ def refusal_handler(conflict_status: int) -> Callable[[Request, Exception], Awai
         logger.info(
             "Answering %s to %s: %s", status, type(exc).__name__, refusal_of(exc) or "stale"
         )
-        return problem_response(HTTPException(status, conflict_detail(exc)))
+        detail = conflict_detail(exc)
+        # A 422 is documented as a validation problem (with ``errors``): the database gives
+        # no field, so the one error names none (an empty ``loc``).
+        extra = (
+            {"errors": [{"loc": [], "msg": detail, "type": "database"}]} if status == 422 else None
+        )
+        return problem_response(HTTPException(status, detail, extra=extra))
 
     return database_refused
