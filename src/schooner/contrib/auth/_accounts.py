@@ -32,7 +32,7 @@ from schooner.contrib.auth.exceptions import (
 )
 from schooner.contrib.mail import InvalidMessage, validate_address
 from schooner.contrib.orm import AsyncSession
-from schooner.contrib.sessions import Session
+from schooner.contrib.sessions import Session, get_session
 from schooner.http import Request
 
 if TYPE_CHECKING:
@@ -150,8 +150,6 @@ class Accounts:
         """
         methods = [f.name for f in self.auth.second_factors if await f.enrolled(user, self.db)]
         if methods:
-            from schooner.contrib.sessions import get_session
-
             session = await get_session(self.request)
             session[PENDING_KEY] = {"user": user.id, "at": _now().timestamp(), "methods": methods}
             return False
@@ -168,8 +166,6 @@ class Accounts:
 
     async def pending_user(self, *, max_age: int = 300) -> AbstractUser | None:
         """The user half-way through signing in (password checked, second factor not yet)."""
-        from schooner.contrib.sessions import get_session
-
         session = await get_session(self.request)
         pending = session.get(PENDING_KEY)
         if not isinstance(pending, dict) or not isinstance(pending.get("user"), int):
@@ -182,8 +178,6 @@ class Accounts:
 
     async def pending_methods(self) -> list[str]:
         """The second factors the half-signed-in user has set up (none when nobody is)."""
-        from schooner.contrib.sessions import get_session
-
         pending = (await get_session(self.request)).get(PENDING_KEY)
         methods = pending.get("methods") if isinstance(pending, dict) else None
         return [m for m in methods if isinstance(m, str)] if isinstance(methods, list) else []
