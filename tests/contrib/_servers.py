@@ -8,9 +8,13 @@ from __future__ import annotations
 
 import os
 import socket
+from typing import Any
 
 import pytest
+from sqlalchemy import MetaData
 from sqlalchemy.engine import make_url
+
+from schooner.contrib.orm.testing import TestDatabase
 
 SERVERS: dict[str, str | None] = {
     "sqlite": None,
@@ -46,3 +50,34 @@ def require_server(backend: str) -> str | None:
     if server is not None and not reachable(server):
         unavailable(backend, f"nothing listens at {make_url(server).host}")
     return server
+
+
+class RunDatabases:
+    """One test database per backend for the whole run, made on first use with the tables
+    of ``metadata`` (or the error that stopped it), and dropped by :meth:`drop_all`."""
+
+    def __init__(self, metadata: MetaData) -> None:
+        self.metadata = metadata
+        self.created: dict[str, TestDatabase | BaseException] = {}
+
+    def get(self, backend: str, folder: Any) -> TestDatabase:
+        """The run's database on ``backend``; skip or fail (``CI=true``) when unavailable."""
+        server = require_server(backend)
+        if backend not in self.created:
+            database = TestDatabase(server, metadata=self.metadata, folder=folder)
+            try:
+                database.run(database.create())
+                self.created[backend] = database
+            except Exception as exc:
+                self.created[backend] = exc
+        created = self.created[backend]
+        if isinstance(created, BaseException):
+            unavailable(backend, created)
+        assert isinstance(created, TestDatabase)
+        return created
+
+    def drop_all(self) -> None:
+        """Drop every database the run made."""
+        for created in self.created.values():
+            if isinstance(created, TestDatabase):
+                created.run(created.drop())

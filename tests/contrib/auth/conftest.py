@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from contrib._servers import require_server, unavailable
+from contrib._servers import RunDatabases
 from schooner import App, Settings
 from schooner.contrib.auth import Argon2Parameters, Auth, PasswordHasher, User
 from schooner.contrib.csrf import CSRF
@@ -28,33 +28,19 @@ PASSWORD = "correct horse battery staple"
 # Fast hashing for tests; the default parameters are measured in benchmarks/passwords.py.
 FAST_HASHER_PARAMETERS = Argon2Parameters(time_cost=1, memory_cost=1024, parallelism=1)
 
-_CREATED: dict[str, TestDatabase | BaseException] = {}
+_DATABASES = RunDatabases(Model.metadata)
 
 
 def database_for(backend: str, folder: Any) -> TestDatabase:
     """The run's test database on ``backend`` with every table of ``Model.metadata``."""
-    server = require_server(backend)
-    if backend not in _CREATED:
-        database = TestDatabase(server, metadata=Model.metadata, folder=folder)
-        try:
-            database.run(database.create())
-            _CREATED[backend] = database
-        except Exception as exc:
-            _CREATED[backend] = exc
-    created = _CREATED[backend]
-    if isinstance(created, BaseException):
-        unavailable(backend, created)
-    assert isinstance(created, TestDatabase)
-    return created
+    return _DATABASES.get(backend, folder)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _drop_auth_databases() -> Iterator[None]:
     """Drop every database the run created, once it is over."""
     yield
-    for created in _CREATED.values():
-        if isinstance(created, TestDatabase):
-            created.run(created.drop())
+    _DATABASES.drop_all()
 
 
 @pytest.fixture(scope="session")

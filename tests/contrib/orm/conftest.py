@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from contrib._servers import require_server, unavailable
+from contrib._servers import RunDatabases
 from schooner import App
 from schooner.contrib.orm import Database
 from schooner.contrib.orm.testing import TestDatabase
@@ -21,33 +21,19 @@ from .models import Base
 
 SERVER_BACKENDS = ["postgresql", "mariadb"]
 
-_CREATED: dict[str, TestDatabase | BaseException] = {}
+_DATABASES = RunDatabases(Base.metadata)
 
 
 def _database_for(backend: str, folder: Any) -> TestDatabase:
     """The run's database on ``backend``, created on first use (or the error that stopped it)."""
-    server = require_server(backend)
-    if backend not in _CREATED:
-        database = TestDatabase(server, metadata=Base.metadata, folder=folder)
-        try:
-            database.run(database.create())
-            _CREATED[backend] = database
-        except Exception as exc:
-            _CREATED[backend] = exc
-    created = _CREATED[backend]
-    if isinstance(created, BaseException):
-        unavailable(backend, created)
-    assert isinstance(created, TestDatabase)
-    return created
+    return _DATABASES.get(backend, folder)
 
 
 @pytest.fixture(scope="session", autouse=True)
 def _drop_test_databases() -> Iterator[None]:
     """Drop every database the run created, once it is over."""
     yield
-    for created in _CREATED.values():
-        if isinstance(created, TestDatabase):
-            created.run(created.drop())
+    _DATABASES.drop_all()
 
 
 @pytest.fixture(scope="session")
