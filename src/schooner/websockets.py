@@ -27,8 +27,8 @@ import msgspec
 
 from schooner.datastructures import Headers
 from schooner.exceptions import SchoonerError, ValidationError
-from schooner.http._json import decode_json
-from schooner.http._validation import every_error
+from schooner.http._json import UNREADABLE, decode_json
+from schooner.http._validation import every_error, with_integral_floats
 from schooner.http.response import encode_json
 from schooner.types import Message, Receive, Scope, Send
 
@@ -315,4 +315,7 @@ def decode_message(payload: bytes, target: Any) -> Any:
     try:
         return decode_json(payload, "message", functools.partial(msgspec.json.decode, type=target))
     except msgspec.ValidationError as exc:
+        value = with_integral_floats(target, payload, exc)
+        if value is not UNREADABLE:
+            return value
         raise ValidationError(every_error(target, payload, "message", exc)) from None

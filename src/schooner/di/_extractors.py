@@ -15,7 +15,7 @@ from schooner.di._analysis import (
 )
 from schooner.di.markers import Body, Param
 from schooner.exceptions import BadRequest, FieldError, UnsupportedMediaType
-from schooner.http._json import malformed_json
+from schooner.http._json import UNREADABLE, malformed_json
 from schooner.http._sansio.content_type import (
     MULTIPART,
     URLENCODED,
@@ -27,6 +27,7 @@ from schooner.http._validation import (
     every_error,
     split_msgspec_error,
     strip_optional,
+    with_integral_floats,
 )
 
 if TYPE_CHECKING:
@@ -251,6 +252,9 @@ class BodyExtractor:
         try:
             return self.decode(body)
         except msgspec.ValidationError as exc:  # a DecodeError too: it must come first
+            value = with_integral_floats(self.target, body, exc)
+            if value is not UNREADABLE:
+                return value
             errors.extend(every_error(self.target, body, "body", exc))
         except (msgspec.DecodeError, RecursionError) as exc:
             raise malformed_json(exc, "body") from None

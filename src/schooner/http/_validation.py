@@ -129,6 +129,9 @@ def _walk(
         msgspec.convert(data, target, strict=strict, dec_hook=dec_hook)
     except msgspec.ValidationError as exc:
         msg, inner = split_msgspec_error(str(exc))
+        if not inner and _integral(data) and _FLOAT_FOR_INT.fullmatch(msg):
+            _walk(target, int(data), loc, errors, strict=strict, dec_hook=dec_hook)
+            return
         errors.append({"loc": [*loc, *inner], "msg": msg, "type": "invalid"})
 
 
@@ -151,3 +154,66 @@ def every_error(
         return collect_errors(target, data, [where], strict=True) or first
     except RecursionError:
         return first
+
+
+_FLOAT_FOR_INT = re.compile(r"Expected `int(?: \| [a-z]+)*`, got `float`")
+"""msgspec's error for a JSON number with a fraction or exponent where an ``int`` (or an
+``int | None``, ``int | str``) is due."""
+
+
+_EXACT = 2**53
+"""Past this magnitude a float no longer holds every integer: ``1e30`` is not the number sent."""
+
+
+def _integral(value: Any) -> bool:
+    """An integral float that is exactly the integer the client wrote (``761.0``, ``7.61e2``)."""
+    return isinstance(value, float) and value.is_integer() and -_EXACT <= value <= _EXACT
+
+
+_MAX_FIXES = 16
+"""Each fix converts the whole value again: a bound on the work one body can cost (a list of
+ints is fixed in one step; past this many separate fields the 422 stands)."""
+
+
+def with_integral_floats(target: Any, payload: bytes, exc: msgspec.ValidationError) -> Any:
+    """``payload`` decoded into ``target`` when its only fault is integral floats for ints.
+
+    JSON has one number type: ``761.0`` and ``7.61e2`` are the integer 761 to JSON Schema (and
+    to the OpenAPI document a client reads), but msgspec's typed decoder refuses a number
+    written with a fraction or an exponent for an ``int`` field. This runs only after that
+    refusal (the common path pays nothing): it decodes ``payload`` untyped, turns each value
+    an ``int`` field refused into its ``int`` while it is integral and exact (``761.5`` and
+    ``1e30`` stay refused), and converts again. :data:`UNREADABLE` when that does not make a
+    valid value; the caller then reports every error (:func:`every_error`, which applies the
+    same rule per field).
+    """
+    if not _FLOAT_FOR_INT.match(str(exc)):
+        return UNREADABLE
+    data = try_decode_json(payload)
+    if data is UNREADABLE:
+        return UNREADABLE
+    for _ in range(_MAX_FIXES):
+        msg, loc = split_msgspec_error(str(exc))
+        if not _FLOAT_FOR_INT.fullmatch(msg):
+            return UNREADABLE
+        if not loc:
+            if not _integral(data):
+                return UNREADABLE
+            data = int(data)
+        else:
+            try:
+                parent = functools.reduce(lambda node, key: node[key], loc[:-1], data)
+                value = parent[loc[-1]]
+            except (KeyError, IndexError, TypeError):
+                return UNREADABLE
+            if not _integral(value):
+                return UNREADABLE
+            if isinstance(parent, list):  # a list of ints: its other items at once
+                parent[:] = [int(item) if _integral(item) else item for item in parent]
+            else:
+                parent[loc[-1]] = int(value)
+        try:
+            return msgspec.convert(data, target, strict=True)
+        except msgspec.ValidationError as again:
+            exc = again
+    return UNREADABLE
