@@ -40,11 +40,25 @@ class Credentials(msgspec.Struct, forbid_unknown_fields=True):
 NewEmail = Annotated[str, msgspec.Meta(max_length=254, extra_json_schema={"format": "email"})]
 
 
+# A password the account will have: the schema cannot hold every rule it must meet.
+ChosenPassword = Annotated[
+    str,
+    msgspec.Meta(
+        max_length=4096,
+        description=(
+            "Checked against the site's password rules (by default: at least 10 characters, "
+            "not only digits, not a common password, not like the e-mail address or user "
+            "name); a 422 names each rule it breaks."
+        ),
+    ),
+]
+
+
 class Registration(msgspec.Struct, forbid_unknown_fields=True):
     """A new account."""
 
     email: NewEmail
-    password: Annotated[str, msgspec.Meta(max_length=4096)]
+    password: ChosenPassword
     username: Annotated[str, msgspec.Meta(min_length=1, max_length=150)] | None = None
 
 
@@ -64,14 +78,14 @@ class NewPassword(msgspec.Struct, forbid_unknown_fields=True):
     """A reset link's token and the new password."""
 
     token: Annotated[str, msgspec.Meta(max_length=1000)]
-    password: Annotated[str, msgspec.Meta(max_length=4096)]
+    password: ChosenPassword
 
 
 class PasswordChange(msgspec.Struct, forbid_unknown_fields=True):
     """The current password and the new one."""
 
     current_password: Annotated[str, msgspec.Meta(max_length=4096)]
-    new_password: Annotated[str, msgspec.Meta(max_length=4096)]
+    new_password: ChosenPassword
 
 
 class EmailChange(msgspec.Struct, forbid_unknown_fields=True):
