@@ -2,44 +2,40 @@
 
 tests/e2e/accounts_app.py runs in a server process on a fresh SQLite file and sends its mail
 over SMTP to a real server the test runs (aiosmtpd); the test reads the links there, as a
-person reads their inbox. axe-core (``package.json``, installed by ``scripts/browser``)
-checks every page it visits for accessibility problems; screenshots go to ``.artifacts/``.
+person reads their inbox. The whole chain runs in one browser tab: register, verify from the
+mail, sign in, set up an authenticator app (the key is read off the page and the codes
+computed with pyotp, as a phone would), sign out and in with password and code, register a
+passkey with Chromium's virtual authenticator (WebAuthn over the DevTools protocol), sign out
+and in with the passkey. The site is served as ``localhost``, the relying-party id passkeys
+need (browsers refuse IP addresses). axe-core checks every page visited for accessibility
+problems; screenshots go to ``.artifacts/``.
 """
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING
 
+import pyotp
 import pytest
-from test_openapi_serve import ARTIFACTS, chromium_or_skip
+from _browser import ARTIFACTS, Visitor
 from test_serve import ROOT, Server, free_port, server_env, start, stop, wait_until_serving
 
 from schooner.contrib.mail.testing import SMTPTestServer
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, ConsoleMessage, Page, Response
+    from playwright.sync_api import Browser, CDPSession
 
 pytestmark = pytest.mark.e2e
 
 APP = "tests/e2e/accounts_app.py"
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+EMAIL = "grace@example.com"
 PASSWORD = "correct horse battery staple"
 NEW_PASSWORD = "a brand new passphrase 42"
-BROWSER_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @dataclass
@@ -69,24 +65,19 @@ class Site:
         assert found is not None, text
         return found.group(0)
 
-
-def axe_or_skip() -> str:
-    """axe-core's source; missing is a skip locally and a failure in CI."""
-    if AXE.exists():
-        return AXE.read_text()
-    message = f"{AXE.relative_to(ROOT)} is missing (run scripts/browser, or npm ci)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message}; CI=true: browser tests must run", pytrace=False)
-    pytest.skip(message)
+    def visitor(self, browser: Browser) -> Visitor:
+        """A new tab on the site, its screenshots named ``accounts-*``."""
+        return Visitor(browser, self.url, shots="accounts")
 
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The accounts app served on a free port, mailing through an SMTP test server."""
+    """The accounts app served on a free port as ``http://localhost:<port>``, mailing
+    through an SMTP test server."""
     folder = tmp_path_factory.mktemp("accounts")
     with SMTPTestServer() as smtp:
         port = free_port()
-        url = f"http://127.0.0.1:{port}"
+        url = f"http://localhost:{port}"
         env = server_env(
             DATABASE_URL=f"sqlite+aiosqlite:///{folder / 'accounts.db'}",
             SCHOONER_SECRET_KEY="e2e-" + "k" * 40,
@@ -95,6 +86,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             MAIL_PORT=str(smtp.port),
             MAIL_BASE_URL=url,
             MAIL_DEFAULT_FROM="Schooner shop <noreply@shop.example>",
+            AUTH_TOTP_ISSUER="Schooner shop",
         )
         log = folder / "server.log"
         server = Server(start(port, log, env, APP), port, log)
@@ -105,90 +97,39 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             stop(server.proc)
 
 
-@pytest.fixture
-def browser() -> Iterator[Browser]:
-    """Debian's Chromium driven by Playwright, closed after the test."""
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=BROWSER_ARGS)
-        try:
-            yield launched
-        finally:
-            launched.close()
-
-
-class Visitor:
-    """One person's browser tab: pages are checked with axe-core and photographed."""
-
-    def __init__(self, browser: Browser, site: Site, axe: str) -> None:
-        self.site = site
-        self.axe = axe
-        self.page: Page = browser.new_page(viewport={"width": 900, "height": 900})
-        self.errors: list[str] = []
-        self.checked: list[str] = []
-        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-        self.page.on("console", self._console)
-        self.page.on("response", self._response)
-
-    def _console(self, message: ConsoleMessage) -> None:
-        # Failed loads are judged by their responses (which say what was asked for).
-        if message.type == "error" and not message.text.startswith("Failed to load resource"):
-            self.errors.append(message.text)
-
-    def _response(self, response: Response) -> None:
-        # 400 and 422 are the answers the tests ask for; Chromium asks for /favicon.ico.
-        path = urlsplit(response.url).path
-        if response.status >= 400 and response.status not in (400, 422) and path != "/favicon.ico":
-            self.errors.append(f"{response.status} for {response.url}")
-
-    def goto(self, path: str) -> None:
-        """Open a page of the site (or an absolute link)."""
-        self.page.goto(path if path.startswith("http") else self.site.url + path)
-
-    def check(self, name: str) -> None:
-        """Run axe-core on the page (no violation allowed) and keep a screenshot."""
-        page = self.page
-        page.wait_for_load_state()
-        # evaluate() runs outside the page's Content-Security-Policy, which refuses inline
-        # scripts: the app's own headers stay on.
-        if not page.evaluate("typeof window.axe !== 'undefined'"):
-            page.evaluate(self.axe)
-        results: dict[str, Any] = page.evaluate("axe.run(document)")
-        violations = [
-            f"{v['id']} ({v['impact']}): {v['help']} at {[n['target'] for n in v['nodes']]}"
-            for v in results["violations"]
-        ]
-        assert violations == [], f"{name} ({page.url}): {violations}"
-        ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"accounts-{name}.png"), full_page=True)
-        self.checked.append(name)
-
-    def flash(self) -> str:
-        """The flash message the page shows."""
-        return self.page.inner_text(".flash")
-
-    def submit(self, **fields: str) -> None:
-        """Fill the fields of the page's form (by input id) and send it."""
-        for name, value in fields.items():
-            self.page.fill(f"#id_{name}", value)
-        self.page.click("main form button[type=submit]")
-        self.page.wait_for_load_state()
-
-    def unexpected_errors(self) -> list[str]:
-        """Script errors, console errors and failed loads the test did not ask for."""
-        return self.errors
+def virtual_authenticator(you: Visitor) -> tuple[CDPSession, str]:
+    """A platform authenticator with resident keys and a verified user, in this tab."""
+    cdp = you.page.context.new_cdp_session(you.page)
+    cdp.send("WebAuthn.enable")
+    added = cdp.send(
+        "WebAuthn.addVirtualAuthenticator",
+        {
+            "options": {
+                "protocol": "ctap2",
+                "transport": "internal",
+                "hasResidentKey": True,
+                "hasUserVerification": True,
+                "isUserVerified": True,
+            }
+        },
+    )
+    return cdp, str(added["authenticatorId"])
 
 
-def test_sign_up_verify_sign_in_and_out(browser: Browser, site: Site) -> None:
-    """Register, confirm from the mailed link, sign in, see the account, sign out."""
-    you = Visitor(browser, site, axe_or_skip())
+def sign_out(you: Visitor) -> None:
+    """Press the sign-out button of the sign-out page."""
+    you.goto("/accounts/logout")
+    you.page.click("main form button[type=submit]")
+    you.page.wait_for_selector("#anonymous")
+
+
+def register_and_verify(you: Visitor, site: Site) -> None:
+    """Register through the form (a too-short password first), confirm from the mail."""
     you.goto("/")
     you.check("home-anonymous")
     you.page.click("text=create an account")
     you.check("register")
-    you.submit(email="grace@example.com", password="123")
+    you.submit(email=EMAIL, password="123")
     assert you.page.inner_text("#id_password_errors").startswith("This password is too short")
     assert you.page.get_attribute("#id_password", "aria-invalid") == "true"
     you.check("register-errors")
@@ -197,19 +138,24 @@ def test_sign_up_verify_sign_in_and_out(browser: Browser, site: Site) -> None:
     assert "sent a link" in you.flash()
     you.check("login-after-register")
 
-    link = site.link_in(site.mail_to("grace@example.com"), "/verify-email")
+    link = site.link_in(site.mail_to(EMAIL), "/verify-email")
     you.goto(link)
     you.check("verify-email")
     assert you.page.url == link, "opening the link does not use it"
     you.page.click("text=Verify my address")
     assert "is verified" in you.flash()
+    you.check("verified")
 
-    you.submit(email="grace@example.com", password="not the password")
+
+def sign_in_and_tour_the_account(you: Visitor, site: Site) -> None:
+    """A wrong password, then the right one; every account page passes axe-core."""
+    you.submit(email=EMAIL, password="not the password")
     assert "incorrect" in you.page.inner_text(".form-errors")
     you.check("login-errors")
     you.submit(password=PASSWORD)
     assert you.page.url == site.url + "/"
-    assert you.page.inner_text("#signed-in") == "Signed in as grace@example.com."
+    assert you.page.inner_text("#signed-in") == f"Signed in as {EMAIL}."
+    you.check("home-signed-in")
 
     you.goto("/accounts/")
     assert you.page.inner_text("h1") == "Your account"
@@ -228,25 +174,99 @@ def test_sign_up_verify_sign_in_and_out(browser: Browser, site: Site) -> None:
     assert you.page.inner_text("#id_new_password2_errors") == "The two passwords do not match."
     you.check("password-change-errors")
 
+
+def enrol_totp(you: Visitor, site: Site) -> pyotp.TOTP:
+    """Set up the authenticator app on the security page (a wrong code first)."""
+    page = you.page
     you.goto("/accounts/")
-    you.page.click("main form button:has-text('Sign out')")
-    assert you.page.inner_text("#anonymous").startswith("You are not signed in.")
+    page.click("#security-link")
+    assert page.url == site.url + "/accounts/security"
+    you.check("mfa-security-off")
+    page.click("#totp-setup")
+    page.wait_for_selector("#totp-secret")
+    totp = pyotp.TOTP(page.inner_text("#totp-secret"))
+    assert page.locator(".totp-qr svg").count() == 1
+    you.check("mfa-totp-qr")
+    you.submit(code="000000" if totp.now() != "000000" else "111111")
+    assert "The code is not valid." in page.inner_text("#id_code_errors")
+    you.check("mfa-totp-wrong-code")
+    you.submit(code=totp.now())
+    assert len(page.locator("#recovery-codes li").all_inner_texts()) == 10
+    assert "Your authenticator app is on." in you.flash()
+    you.check("mfa-recovery-codes")
+    return totp
+
+
+def test_register_verify_totp_and_passkey(browser: Browser, site: Site) -> None:
+    """Register → verify from the mail → sign in → set up TOTP → sign out → password and
+    code → add a passkey → sign out → passkey alone; then password and passkey."""
+    you = site.visitor(browser)
+    page = you.page
+    register_and_verify(you, site)
+    sign_in_and_tour_the_account(you, site)
+    totp = enrol_totp(you, site)
+
+    # Signed out from the account page, and back in with the password, then a code.
     you.goto("/accounts/")
-    assert you.page.url == site.url + "/accounts/login?next=%2Faccounts%2F"
+    page.click("main form button:has-text('Sign out')")
+    assert page.inner_text("#anonymous").startswith("You are not signed in.")
+    you.check("signed-out")
+    you.goto("/accounts/")
+    assert page.url == site.url + "/accounts/login?next=%2Faccounts%2F"
+    you.submit(email=EMAIL, password=PASSWORD)
+    assert page.url == site.url + "/accounts/mfa?next=%2Faccounts%2F"
+    you.check("mfa-code-step")
+    you.submit(code=totp.at(time.time() + 30))  # the next step: the last one was used
+    assert page.url == site.url + "/accounts/"
+    assert page.inner_text("h1") == "Your account"
+    you.check("signed-in-with-code")
+
+    # A passkey, made by Chromium's virtual authenticator.
+    cdp, authenticator = virtual_authenticator(you)
+    you.goto("/accounts/security")
+    page.fill("#passkey-name", "Virtual laptop")
+    page.click("#passkey-add")
+    page.wait_for_selector("#passkey-list li")
+    assert "Virtual laptop" in page.inner_text("#passkey-list")
+    stored = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
+    assert len(stored["credentials"]) == 1
+    assert stored["credentials"][0]["isResidentCredential"] is True
+    assert stored["credentials"][0]["rpId"] == "localhost"
+    you.check("mfa-passkey-added")
+
+    # Signed out, then in with the passkey alone: no e-mail, no password.
+    sign_out(you)
+    you.goto("/accounts/login")
+    you.check("mfa-login-with-passkey-button")
+    page.click("#passkey-login")
+    page.wait_for_selector("#signed-in")
+    assert page.inner_text("#signed-in") == f"Signed in as {EMAIL}."
+    you.check("mfa-signed-in-with-passkey")
+
+    # The password, then the passkey as the second step.
+    sign_out(you)
+    you.goto("/accounts/login")
+    you.submit(email=EMAIL, password=PASSWORD)
+    assert page.url.startswith(site.url + "/accounts/mfa")
+    page.click("#passkey-login")
+    page.wait_for_selector("#signed-in")
+    you.check("mfa-signed-in-password-and-passkey")
+    assert stored["credentials"][0]["signCount"] < 3
+    after = cdp.send("WebAuthn.getCredentials", {"authenticatorId": authenticator})
+    assert after["credentials"][0]["signCount"] == stored["credentials"][0]["signCount"] + 2
     assert you.unexpected_errors() == []
 
 
 def test_reset_a_forgotten_password(browser: Browser, site: Site) -> None:
     """Ask for a link, set a new password from the mail, sign in with it and land on next;
     then delete the account."""
-    axe = axe_or_skip()
-    owner = Visitor(browser, site, axe)
+    owner = site.visitor(browser)
     owner.goto("/accounts/register")
     owner.submit(email="lin@example.com", password=PASSWORD)
     owner.goto(site.link_in(site.mail_to("lin@example.com"), "/verify-email"))
     owner.page.click("text=Verify my address")
 
-    you = Visitor(browser, site, axe)
+    you = site.visitor(browser)
     you.goto("/accounts/password")
     assert you.page.url == site.url + "/accounts/login?next=%2Faccounts%2Fpassword"
     you.page.click("text=Forgot your password?")

@@ -8,22 +8,24 @@ with every non-local request refused and takes a screenshot.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
+from _browser import screenshot
 from openapi_spec_validator import validate
-from test_serve import ROOT, Server, server_env, serving
+from test_serve import Server, server_env, serving
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Browser, Route
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = ROOT / ".artifacts"
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 
 
@@ -86,21 +88,8 @@ def test_schemathesis_finds_no_errors(server: Server, tmp_path: Path) -> None:
     assert "Operations:       5 selected / 5 total" in output
 
 
-def chromium_or_skip() -> str:
-    """The Debian Chromium binary; missing is a skip locally and a failure in CI."""
-    if Path(CHROMIUM).exists():
-        return CHROMIUM
-    message = f"{CHROMIUM} is missing (apt-get install chromium)"
-    if os.environ.get("CI") == "true":
-        pytest.fail(f"{message}; CI=true: browser tests must run", pytrace=False)
-    pytest.skip(message)
-
-
-def test_docs_ui_renders_offline_in_chromium(server: Server) -> None:
+def test_docs_ui_renders_offline_in_chromium(browser: Browser, server: Server) -> None:
     """/docs lists every operation with no request leaving 127.0.0.1; a screenshot is kept."""
-    executable = chromium_or_skip()
-    from playwright.sync_api import Route, sync_playwright
-
     local = f"http://127.0.0.1:{server.port}/"
     refused: list[str] = []
     requested: list[str] = []
@@ -119,42 +108,25 @@ def test_docs_ui_renders_offline_in_chromium(server: Server) -> None:
     assert isinstance(paths, dict)
     operations = [(m.upper(), p) for p, ops in paths.items() for m in ops]
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--disable-sync",
-                "--no-first-run",
-            ],
+    page = browser.new_page(viewport={"width": 1280, "height": 1400})
+    page.route("**/*", only_local)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(local + "docs", wait_until="networkidle")
+    page.wait_for_selector(".opblock", timeout=15_000)
+    blocks = page.locator(".opblock")
+    assert blocks.count() == len(operations)
+    shown = {
+        (
+            blocks.nth(i).locator(".opblock-summary-method").inner_text().strip(),
+            blocks.nth(i).locator(".opblock-summary-path").get_attribute("data-path"),
         )
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 1400})
-            page.route("**/*", only_local)
-            errors: list[str] = []
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.goto(local + "docs", wait_until="networkidle")
-            page.wait_for_selector(".opblock", timeout=15_000)
-            blocks = page.locator(".opblock")
-            assert blocks.count() == len(operations)
-            shown = {
-                (
-                    blocks.nth(i).locator(".opblock-summary-method").inner_text().strip(),
-                    blocks.nth(i).locator(".opblock-summary-path").get_attribute("data-path"),
-                )
-                for i in range(blocks.count())
-            }
-            assert shown == set(operations)
-            assert page.locator(".info .title").inner_text().startswith("Hello store")
-            ARTIFACTS.mkdir(exist_ok=True)
-            shot = ARTIFACTS / "docs-ui.png"
-            page.screenshot(path=str(shot), full_page=True)
-            assert shot.stat().st_size > 10_000
-        finally:
-            browser.close()
+        for i in range(blocks.count())
+    }
+    assert shown == set(operations)
+    assert page.locator(".info .title").inner_text().startswith("Hello store")
+    shot = screenshot(page, "docs-ui")
+    assert shot.stat().st_size > 10_000
     assert refused == []
     assert errors == []
     assert any(url.endswith("/docs/swagger-ui-bundle.js") for url in requested)
