@@ -13,12 +13,18 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from schooner import App
 from schooner.contrib.auth import (
+    ApiToken,
     Auth,
     AuthConfig,
+    AuthEvent,
     Group,
     Identity,
     Permission,
+    RecoveryCode,
+    RefreshToken,
+    TotpDevice,
     User,
+    WebAuthnCredential,
     add_to_group,
     app_label,
     grant,
@@ -102,6 +108,14 @@ def test_the_batterys_models_are_labelled_auth() -> None:
     assert ("auth", "view_user") in found
     assert ("auth", "change_group") in found
     assert ("auth", "delete_permission") in found
+
+
+@pytest.mark.parametrize(
+    "model", [AuthEvent, ApiToken, RefreshToken, TotpDevice, RecoveryCode, WebAuthnCredential]
+)
+def test_every_model_of_the_battery_is_labelled_auth(model: type[Model]) -> None:
+    """The token and second-factor models are labelled auth too, wherever they are defined."""
+    assert app_label(model) == "auth"
 
 
 def test_model_permissions_of_a_metadata() -> None:

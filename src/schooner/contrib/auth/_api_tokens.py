@@ -26,7 +26,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from schooner.contrib.auth._identity import Identity
 from schooner.contrib.auth._jwt import normalize_scope
-from schooner.contrib.auth._models import USER_TABLE, AbstractUser
+from schooner.contrib.auth._models import APP_LABEL, USER_TABLE, AbstractUser
 from schooner.contrib.auth.exceptions import InvalidToken
 from schooner.contrib.orm import AsyncSession, IntPK, Model, UTCDateTime
 
@@ -63,6 +63,7 @@ class ApiToken(IntPK, Model):
     ``scopes`` is a JSON list (``None``: everything the user may do).
     """
 
+    __app_label__ = APP_LABEL
     __tablename__ = "auth_api_token"
 
     user_id: Mapped[int] = mapped_column(

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from schooner.contrib.auth._identity import Identity
 from schooner.contrib.auth._jwt_keys import JWTKeys, looks_like_jwt
-from schooner.contrib.auth._models import USER_TABLE, AbstractUser
+from schooner.contrib.auth._models import APP_LABEL, USER_TABLE, AbstractUser
 from schooner.contrib.auth.exceptions import InvalidToken
 from schooner.contrib.orm import AsyncSession, IntPK, Model, UTCDateTime
 from schooner.http import Request
@@ -73,6 +73,7 @@ class RefreshToken(IntPK, Model):
     user's security stamp hash at issue: a stamp change voids the family.
     """
 
+    __app_label__ = APP_LABEL
     __tablename__ = "auth_refresh_token"
 
     jti: Mapped[str] = mapped_column(String(64), unique=True)

@@ -44,6 +44,9 @@ __all__ = [
 ]
 
 USER_TABLE = "auth_user"
+APP_LABEL = "auth"
+"""The permission label of the battery's models that live outside this module (tokens,
+second factors): declared, so that it does not follow the module they are defined in."""
 
 user_groups = Table(
     "auth_user_groups",

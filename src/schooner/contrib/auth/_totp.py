@@ -41,7 +41,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from schooner.contrib.auth._models import USER_TABLE, AbstractUser
+from schooner.contrib.auth._models import APP_LABEL, USER_TABLE, AbstractUser
 from schooner.contrib.auth.exceptions import InvalidCode, LoginThrottled
 from schooner.contrib.orm import AsyncSession, IntPK, Model, UTCDateTime, utcnow
 from schooner.exceptions import MissingDependency
@@ -89,6 +89,7 @@ _LOOKALIKES = str.maketrans({"o": "0", "i": "1", "l": "1"})
 class TotpDevice(IntPK, Model):
     """A user's authenticator app: the shared secret (encrypted) and the last step used."""
 
+    __app_label__ = APP_LABEL
     __tablename__ = "auth_totp_device"
 
     user_id: Mapped[int] = mapped_column(
@@ -107,6 +108,7 @@ class TotpDevice(IntPK, Model):
 class RecoveryCode(IntPK, Model):
     """One single-use recovery code (its SHA-256 digest), for a user without their device."""
 
+    __app_label__ = APP_LABEL
     __tablename__ = "auth_recovery_code"
     __table_args__ = (Index("ix_auth_recovery_code_user_id_digest", "user_id", "digest"),)
 

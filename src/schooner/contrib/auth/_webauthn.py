@@ -32,7 +32,7 @@ from sqlalchemy import JSON, BigInteger, ForeignKey, String, Text, select
 from sqlalchemy.dialects import mysql
 from sqlalchemy.orm import Mapped, mapped_column
 
-from schooner.contrib.auth._models import USER_TABLE, AbstractUser
+from schooner.contrib.auth._models import APP_LABEL, USER_TABLE, AbstractUser
 from schooner.contrib.auth.exceptions import PasskeyRejected
 from schooner.contrib.orm import AsyncSession, IntPK, Model, UTCDateTime, utcnow
 from schooner.contrib.sessions import Session
@@ -76,6 +76,7 @@ class WebAuthnCredential(IntPK, Model):
     handle are kept in unpadded base64url.
     """
 
+    __app_label__ = APP_LABEL
     __tablename__ = "auth_webauthn_credential"
 
     user_id: Mapped[int] = mapped_column(
