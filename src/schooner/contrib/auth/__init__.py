@@ -25,7 +25,6 @@ tables ship with their migrations. See the "Accounts" page of the docs.
 from __future__ import annotations
 
 from schooner.contrib.auth._accounts import Accounts
-from schooner.contrib.auth._api_tokens import ApiToken, ApiTokens, NewApiToken
 from schooner.contrib.auth._component import Auth
 from schooner.contrib.auth._config import AuthConfig, HeaderScheme, JWTAlgorithm
 from schooner.contrib.auth._identity import (
@@ -37,7 +36,6 @@ from schooner.contrib.auth._identity import (
     current_user,
     optional_user,
 )
-from schooner.contrib.auth._jwt import JWTTokens, RefreshToken, TokenPair
 from schooner.contrib.auth._models import AbstractUser, AuthEvent, Group, Permission, User
 from schooner.contrib.auth._passwords import Argon2Parameters, PasswordHasher, Verification
 from schooner.contrib.auth._permissions import (
@@ -55,6 +53,14 @@ from schooner.contrib.auth._routes import (
     permission_required,
     scope_required,
     staff_required,
+)
+from schooner.contrib.auth._tokens import (
+    ApiToken,
+    ApiTokens,
+    JWTTokens,
+    NewApiToken,
+    RefreshToken,
+    TokenPair,
 )
 from schooner.contrib.auth._totp import RecoveryCode, Totp, TotpDevice, TotpSetup
 from schooner.contrib.auth._validators import (

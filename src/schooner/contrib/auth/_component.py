@@ -37,7 +37,7 @@ from schooner.contrib.auth._passwords import PasswordHasher
 from schooner.contrib.auth._routes import GuardPlan, ObjectRule
 from schooner.contrib.auth._signin import Identification
 from schooner.contrib.auth._throttle import LoginThrottle
-from schooner.contrib.auth._token_api import install_tokens
+from schooner.contrib.auth._tokens import install_tokens
 from schooner.contrib.auth._validators import DEFAULT_VALIDATORS, PasswordValidator
 from schooner.contrib.auth.exceptions import (
     AuthError,

@@ -25,8 +25,8 @@ from sqlalchemy import JSON, ForeignKey, String, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schooner.contrib.auth._identity import Identity
-from schooner.contrib.auth._jwt import normalize_scope
 from schooner.contrib.auth._models import APP_LABEL, USER_TABLE, AbstractUser
+from schooner.contrib.auth._tokens._jwt import normalize_scope
 from schooner.contrib.auth.exceptions import InvalidToken
 from schooner.contrib.orm import AsyncSession, IntPK, Model, UTCDateTime
 

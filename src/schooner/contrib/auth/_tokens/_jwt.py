@@ -13,7 +13,7 @@ A client trades an e-mail and password for a pair at ``POST <api_prefix>/token``
   ``refresh_reused`` (the OAuth 2.0 Security BCP, RFC 9700 §4.14.2).
 
 Keys have ids (``kid``, in the token's header): a token verifies while its key is
-configured, so keys rotate without signing anybody out (``_jwt_keys.JWTKeys``).
+configured, so keys rotate without signing anybody out (``JWTKeys``, in ``_jwt_keys``).
 """
 
 from __future__ import annotations
@@ -32,8 +32,8 @@ from sqlalchemy import ForeignKey, String, delete, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schooner.contrib.auth._identity import Identity
-from schooner.contrib.auth._jwt_keys import JWTKeys, looks_like_jwt
 from schooner.contrib.auth._models import APP_LABEL, USER_TABLE, AbstractUser
+from schooner.contrib.auth._tokens._jwt_keys import JWTKeys, looks_like_jwt
 from schooner.contrib.auth.exceptions import InvalidToken
 from schooner.contrib.orm import AsyncSession, IntPK, Model, UTCDateTime
 from schooner.http import Request

@@ -24,17 +24,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 import msgspec
 
 from schooner.contrib.auth._accounts import Accounts
-from schooner.contrib.auth._api_tokens import (
+from schooner.contrib.auth._identity import Identity, auth_of, current_user
+from schooner.contrib.auth._models import AbstractUser
+from schooner.contrib.auth._routes import login_required
+from schooner.contrib.auth._tokens._api_tokens import (
     MAX_LIFETIME_DAYS,
     MAX_NAME_LENGTH,
     ApiToken,
     ApiTokens,
 )
-from schooner.contrib.auth._identity import Identity, auth_of, current_user
-from schooner.contrib.auth._jwt import JWTTokens, TokenPair, normalize_scope
-from schooner.contrib.auth._jwt_keys import JWTKeys
-from schooner.contrib.auth._models import AbstractUser
-from schooner.contrib.auth._routes import login_required
+from schooner.contrib.auth._tokens._jwt import JWTTokens, TokenPair, normalize_scope
+from schooner.contrib.auth._tokens._jwt_keys import JWTKeys
 from schooner.contrib.auth.exceptions import InvalidToken, PermissionDenied
 from schooner.contrib.orm import AsyncSession
 from schooner.di import Inject
