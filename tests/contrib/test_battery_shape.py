@@ -36,11 +36,11 @@ MAX_LINES = 400
 # ratchet (they may shrink, not grow) until they are split.
 OVER_LIMIT = {
     ("auth", "_accounts.py"): 460,
-    ("auth", "_mfa_routes.py"): 430,
+    ("auth", "_mfa/_api.py"): 430,
     ("auth", "_pages.py"): 460,
     ("auth", "_passwords.py"): 410,
-    ("auth", "_totp.py"): 470,
-    ("auth", "_webauthn.py"): 430,
+    ("auth", "_mfa/_totp.py"): 470,
+    ("auth", "_mfa/_webauthn.py"): 430,
 }
 
 
@@ -106,9 +106,10 @@ def test_no_module_is_too_long(battery: str) -> None:
     """One concept per module: none of a battery's modules, in its sub-packages too, is over
     400 lines (the few listed in OVER_LIMIT may not grow)."""
     for path in (CONTRIB / battery).rglob("*.py"):
+        name = path.relative_to(CONTRIB / battery).as_posix()
         lines = len(path.read_text().splitlines())
-        limit = OVER_LIMIT.get((battery, path.name), MAX_LINES)
-        assert lines <= limit, f"{path.name} has {lines} lines"
+        limit = OVER_LIMIT.get((battery, name), MAX_LINES)
+        assert lines <= limit, f"{name} has {lines} lines"
 
 
 @pytest.mark.parametrize("battery", BATTERIES)

@@ -36,6 +36,15 @@ from schooner.contrib.auth._identity import (
     current_user,
     optional_user,
 )
+from schooner.contrib.auth._mfa import (
+    Passkeys,
+    RecoveryCode,
+    RelyingParty,
+    Totp,
+    TotpDevice,
+    TotpSetup,
+    WebAuthnCredential,
+)
 from schooner.contrib.auth._models import AbstractUser, AuthEvent, Group, Permission, User
 from schooner.contrib.auth._passwords import Argon2Parameters, PasswordHasher, Verification
 from schooner.contrib.auth._permissions import (
@@ -62,7 +71,6 @@ from schooner.contrib.auth._tokens import (
     RefreshToken,
     TokenPair,
 )
-from schooner.contrib.auth._totp import RecoveryCode, Totp, TotpDevice, TotpSetup
 from schooner.contrib.auth._validators import (
     DEFAULT_VALIDATORS,
     MinimumLength,
@@ -73,7 +81,6 @@ from schooner.contrib.auth._validators import (
     password_help_texts,
     validate_password,
 )
-from schooner.contrib.auth._webauthn import Passkeys, RelyingParty, WebAuthnCredential
 from schooner.contrib.auth.exceptions import (
     AccountInactive,
     AuthError,

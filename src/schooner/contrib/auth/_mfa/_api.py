@@ -4,7 +4,7 @@ The JSON API finishes a pending sign-in (``POST /mfa/totp``, the passkey endpoin
 manages the user's factors: the authenticator app, recovery codes, passkeys. The pages are
 the code step of signing in (``/accounts/mfa``) and the security page
 (``/accounts/security``), whose passkey button runs ``static/auth/passkeys.js`` against
-the JSON API. Both call the steps in :mod:`._mfa` and the ``Totp`` and ``Passkeys``
+the JSON API. Both call the steps in :mod:`._steps` and the ``Totp`` and ``Passkeys``
 services.
 """
 
@@ -16,7 +16,7 @@ import msgspec
 
 from schooner.contrib.auth._accounts import Accounts
 from schooner.contrib.auth._api import LoginResult, Me
-from schooner.contrib.auth._mfa import (
+from schooner.contrib.auth._mfa._steps import (
     BrowserUser,
     check_password_or_code,
     finish_with_code,
@@ -24,10 +24,10 @@ from schooner.contrib.auth._mfa import (
     has_factor,
     pending_sign_in,
 )
+from schooner.contrib.auth._mfa._totp import Totp
+from schooner.contrib.auth._mfa._webauthn import Passkeys, WebAuthnCredential
 from schooner.contrib.auth._models import AbstractUser
 from schooner.contrib.auth._routes import login_required
-from schooner.contrib.auth._totp import Totp
-from schooner.contrib.auth._webauthn import Passkeys, WebAuthnCredential
 from schooner.contrib.auth.exceptions import InvalidCode, InvalidCredentials, SignInRestart
 from schooner.contrib.forms import Field, Form
 from schooner.contrib.sessions import Flash

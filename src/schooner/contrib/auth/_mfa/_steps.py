@@ -19,9 +19,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 from schooner.contrib.auth._accounts import PENDING_KEY, Accounts
 from schooner.contrib.auth._identity import auth_of
+from schooner.contrib.auth._mfa._totp import SecretBox, Totp, TotpFactor
+from schooner.contrib.auth._mfa._webauthn import PasskeyFactor, Passkeys, relying_party
 from schooner.contrib.auth._models import AbstractUser
-from schooner.contrib.auth._totp import SecretBox, Totp, TotpFactor
-from schooner.contrib.auth._webauthn import PasskeyFactor, Passkeys, relying_party
 from schooner.contrib.auth.exceptions import (
     InvalidCode,
     InvalidCredentials,
@@ -53,7 +53,7 @@ __all__ = [
 PENDING_LIMITS = "5/10 minutes"
 """Wrong codes one pending sign-in may take before the password is asked again."""
 
-STATIC = Path(__file__).parent / "static"
+STATIC = Path(__file__).parents[1] / "static"
 
 
 # -- wiring -----------------------------------------------------------------------------------
@@ -93,7 +93,7 @@ def setup_mfa(app: App, auth: Auth, *, keys: list[str]) -> None:
     for kind in (InvalidCode, PasskeyRejected, SignInRestart):
         app.add_exception_handler(kind, _answer_mfa_error, replace=False)
     # Imported here: the routes import this module's steps.
-    from schooner.contrib.auth._mfa_routes import mfa_api_router, mfa_pages_router
+    from schooner.contrib.auth._mfa._api import mfa_api_router, mfa_pages_router
 
     if config.api:
         app.include(mfa_api_router(), prefix=config.api_prefix, namespace="auth-api")
