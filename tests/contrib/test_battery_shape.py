@@ -36,11 +36,8 @@ MAX_LINES = 400
 # ratchet (they may shrink, not grow) until they are split.
 OVER_LIMIT = {
     ("auth", "_accounts.py"): 460,
-    ("auth", "_mfa/_api.py"): 430,
     ("auth", "_pages.py"): 460,
     ("auth", "_passwords.py"): 410,
-    ("auth", "_mfa/_totp.py"): 470,
-    ("auth", "_mfa/_webauthn.py"): 430,
 }
 
 

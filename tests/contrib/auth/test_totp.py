@@ -19,7 +19,8 @@ from sqlalchemy import select
 
 from schooner import App
 from schooner.contrib.auth import Auth, AuthEvent, Identity, TotpDevice, User
-from schooner.contrib.auth._mfa._totp import SecretBox, match_step
+from schooner.contrib.auth._mfa._otp import match_step
+from schooner.contrib.auth._mfa._totp import SecretBox
 from schooner.contrib.csrf.testing import as_browser, csrf_token_from
 from schooner.contrib.orm import AsyncSession
 from schooner.contrib.sessions.testing import read_session

@@ -1,11 +1,9 @@
-"""The second factors' routes: the JSON API (``auth-api`` names) and the pages (``auth``).
+"""The second factors' JSON API, under ``api_prefix`` (route names in ``auth-api``).
 
-The JSON API finishes a pending sign-in (``POST /mfa/totp``, the passkey endpoints), and
-manages the user's factors: the authenticator app, recovery codes, passkeys. The pages are
-the code step of signing in (``/accounts/mfa``) and the security page
-(``/accounts/security``), whose passkey button runs ``static/auth/passkeys.js`` against
-the JSON API. Both call the steps in :mod:`._steps` and the ``Totp`` and ``Passkeys``
-services.
+It finishes a pending sign-in (``POST /mfa/totp``, the passkey endpoints) and manages the
+user's factors: the authenticator app, recovery codes, passkeys. The security page's
+passkey button (``static/auth/passkeys.js``) uses it too. Like the pages, it calls the
+steps in ``_steps`` and the ``Totp`` and ``Passkeys`` services.
 """
 
 from __future__ import annotations
@@ -16,31 +14,22 @@ import msgspec
 
 from schooner.contrib.auth._accounts import Accounts
 from schooner.contrib.auth._api import LoginResult, Me
+from schooner.contrib.auth._mfa._passkeys import Passkeys, WebAuthnCredential
 from schooner.contrib.auth._mfa._steps import (
     BrowserUser,
-    check_password_or_code,
+    disable_totp,
     finish_with_code,
     finish_with_passkey,
     has_factor,
-    pending_sign_in,
+    new_recovery_codes,
+    remove_passkey,
 )
 from schooner.contrib.auth._mfa._totp import Totp
-from schooner.contrib.auth._mfa._webauthn import Passkeys, WebAuthnCredential
-from schooner.contrib.auth._models import AbstractUser
 from schooner.contrib.auth._routes import login_required
-from schooner.contrib.auth.exceptions import InvalidCode, InvalidCredentials, SignInRestart
-from schooner.contrib.forms import Field, Form
-from schooner.contrib.sessions import Flash
-from schooner.contrib.templates import TemplateResponse
-from schooner.di import Query
 from schooner.exceptions import HTTPException
-from schooner.http import RedirectResponse, Request, Response
 from schooner.routing import Router
 
-__all__ = ["mfa_api_router", "mfa_pages_router"]
-
-
-# -- JSON API -------------------------------------------------------------------------------------
+__all__ = ["mfa_api_router"]
 
 
 class CodeBody(msgspec.Struct, forbid_unknown_fields=True):
@@ -156,18 +145,17 @@ def mfa_api_router() -> Router:
         body: Confirmation, user: BrowserUser, accounts: Accounts, totp: Totp
     ) -> None:
         """Turn the app off, confirmed with the password or a code."""
-        await check_password_or_code(accounts, totp, user, password=body.password, code=body.code)
-        await totp.disable(user)
+        await disable_totp(accounts, totp, user, password=body.password, code=body.code)
 
     @router.post("/mfa/recovery-codes", name="recovery_codes", **manage)
     async def new_codes(
         body: Confirmation, user: BrowserUser, accounts: Accounts, totp: Totp
     ) -> RecoveryCodes:
         """New recovery codes (the old ones stop working), confirmed like ``disable``."""
-        if not await has_factor(accounts.auth, accounts.db, user):
-            raise InvalidCode("Set up an authenticator app or a passkey first.")
-        await check_password_or_code(accounts, totp, user, password=body.password, code=body.code)
-        return RecoveryCodes(recovery_codes=await totp.issue_recovery_codes(user))
+        codes = await new_recovery_codes(
+            accounts, totp, user, password=body.password, code=body.code
+        )
+        return RecoveryCodes(recovery_codes=codes)
 
     @router.get("/passkeys", name="passkeys", **manage)
     async def list_passkeys(user: BrowserUser, passkeys: Passkeys) -> list[PasskeyOut]:
@@ -177,9 +165,8 @@ def mfa_api_router() -> Router:
     @router.delete("/passkeys/{passkey_id:int}", name="passkey_delete", status_code=204, **manage)
     async def remove(passkey_id: int, user: BrowserUser, passkeys: Passkeys, totp: Totp) -> None:
         """Remove one of the user's passkeys."""
-        if not await passkeys.remove(user, passkey_id):
+        if not await remove_passkey(passkeys, totp, user, passkey_id):
             raise HTTPException(404, "You have no passkey with this id.")
-        await totp.drop_recovery_codes_if_unused(user)
 
     @router.post("/passkeys/register/options", name="passkey_register_options", **manage)
     async def register_options(user: BrowserUser, passkeys: Passkeys) -> dict[str, Any]:
@@ -210,215 +197,3 @@ def mfa_api_router() -> Router:
         return LoginResult(user=Me.of(user))
 
     return router
-
-
-# -- pages -------------------------------------------------------------------------------------
-
-
-NextUrl = Annotated[str | None, Query(alias="next", max_length=2000)]
-"""Where to go once signed in (``?next=``), kept when it is a path on this site."""
-
-
-class CodeForm(Form):
-    """A code from the authenticator app or a recovery code."""
-
-    code: Annotated[
-        str,
-        Field(
-            label="Code",
-            max_length=64,
-            autocomplete="one-time-code",
-            help_text="The six digits your authenticator app shows, or a recovery code.",
-        ),
-    ]
-
-
-class ConfirmForm(Form):
-    """The password or a code, to confirm a change to the second factors."""
-
-    password: Annotated[
-        str | None,
-        Field(widget="password", max_length=4096, autocomplete="current-password"),
-    ] = None
-    code: Annotated[
-        str | None,
-        Field(label="Or a code from your app", max_length=64, autocomplete="one-time-code"),
-    ] = None
-
-
-def mfa_pages_router() -> Router:
-    """The second-factor pages (names in the ``auth`` namespace): the code step of
-    signing in and the security page."""
-    router = Router()
-    hidden: dict[str, Any] = {"include_in_schema": False}
-    page: dict[str, Any] = {"meta": [login_required], **hidden}
-
-    @router.get("/mfa", name="mfa", **hidden)
-    async def mfa(accounts: Accounts, next_url: NextUrl = None) -> Response:
-        """The second step of signing in: a code, a recovery code or a passkey."""
-        try:
-            _, record = await pending_sign_in(accounts)
-        except SignInRestart:
-            return RedirectResponse(accounts.auth.login_url(next_url=next_url), 303)
-        return _mfa_page(accounts, record, CodeForm(), next_url)
-
-    @router.post("/mfa", name="mfa_post", **hidden)
-    async def mfa_post(
-        form: CodeForm, accounts: Accounts, totp: Totp, flash: Flash, next_url: NextUrl = None
-    ) -> Response:
-        """Check the code; on to ``next`` when it is right."""
-        auth = accounts.auth
-        try:
-            _, record = await pending_sign_in(accounts)
-            if form.is_valid:
-                await finish_with_code(accounts, totp, form.code)
-                return RedirectResponse(auth.next_or_default(next_url), 303)
-        except SignInRestart as exc:
-            flash.error(str(exc))
-            return RedirectResponse(auth.login_url(next_url=next_url), 303)
-        except InvalidCode as exc:
-            form.add_error("code", str(exc))
-        return _mfa_page(accounts, record, form, next_url, status_code=422)
-
-    @router.get("/security", name="security", **page)
-    async def security(user: BrowserUser, totp: Totp, passkeys: Passkeys) -> Response:
-        """The user's second factors: the authenticator app, recovery codes, passkeys."""
-        return await _security_page(user, totp, passkeys)
-
-    @router.post("/security/totp/setup", name="security_totp_setup", **page)
-    async def totp_setup(user: BrowserUser, totp: Totp, flash: Flash) -> Response:
-        """Start adding an authenticator app; the page shows its QR code."""
-        try:
-            await totp.start(user)
-        except InvalidCode as exc:
-            flash.error(str(exc))
-        return _to_security(totp.request)
-
-    @router.post("/security/totp/confirm", name="security_totp_confirm", **page)
-    async def totp_confirm(
-        form: CodeForm, user: BrowserUser, totp: Totp, passkeys: Passkeys, flash: Flash
-    ) -> Response:
-        """Turn the app on with its first code, and show the recovery codes once."""
-        if form.is_valid:
-            try:
-                codes = await totp.confirm(user, form.code)
-            except InvalidCode as exc:
-                form.add_error("code", str(exc))
-            else:
-                flash.success("Your authenticator app is on.")
-                return await _security_page(user, totp, passkeys, recovery_codes=codes)
-        return await _security_page(user, totp, passkeys, code_form=form, status_code=422)
-
-    @router.post("/security/totp/disable", name="security_totp_disable", **page)
-    async def totp_disable(
-        form: ConfirmForm,
-        user: BrowserUser,
-        accounts: Accounts,
-        totp: Totp,
-        passkeys: Passkeys,
-        flash: Flash,
-    ) -> Response:
-        """Turn the app off, confirmed with the password or a code."""
-        try:
-            await _confirm(form, accounts, totp, user)
-        except (InvalidCode, InvalidCredentials) as exc:
-            form.add_error(None, str(exc))
-            return await _security_page(user, totp, passkeys, confirm_form=form, status_code=422)
-        await totp.disable(user)
-        flash.success("Your authenticator app is off.")
-        return _to_security(totp.request)
-
-    @router.post("/security/recovery-codes", name="security_recovery_codes", **page)
-    async def recovery_codes(
-        form: ConfirmForm,
-        user: BrowserUser,
-        accounts: Accounts,
-        totp: Totp,
-        passkeys: Passkeys,
-    ) -> Response:
-        """New recovery codes, shown once, confirmed with the password or a code."""
-        try:
-            if not await has_factor(accounts.auth, accounts.db, user):
-                raise InvalidCode("Set up an authenticator app or a passkey first.")
-            await _confirm(form, accounts, totp, user)
-        except (InvalidCode, InvalidCredentials) as exc:
-            form.add_error(None, str(exc))
-            return await _security_page(user, totp, passkeys, confirm_form=form, status_code=422)
-        codes = await totp.issue_recovery_codes(user)
-        return await _security_page(user, totp, passkeys, recovery_codes=codes)
-
-    @router.post(
-        "/security/passkeys/{passkey_id:int}/delete", name="security_passkey_delete", **page
-    )
-    async def passkey_delete(
-        passkey_id: int, user: BrowserUser, totp: Totp, passkeys: Passkeys, flash: Flash
-    ) -> Response:
-        """Remove a passkey."""
-        if await passkeys.remove(user, passkey_id):
-            await totp.drop_recovery_codes_if_unused(user)
-            flash.success("The passkey is removed.")
-        return _to_security(totp.request)
-
-    return router
-
-
-async def _confirm(form: ConfirmForm, accounts: Accounts, totp: Totp, user: AbstractUser) -> None:
-    if not form.is_valid:
-        raise InvalidCredentials("Enter your password or a code from your app.")
-    await check_password_or_code(accounts, totp, user, password=form.password, code=form.code)
-
-
-def _mfa_page(
-    accounts: Accounts,
-    record: dict[str, Any],
-    form: CodeForm,
-    next_url: str | None,
-    *,
-    status_code: int = 200,
-) -> Response:
-    auth = accounts.auth
-    methods = [m for m in record.get("methods", []) if isinstance(m, str)]
-    safe_next = next_url if auth.is_safe_next(next_url) else None
-    return TemplateResponse(
-        "auth/mfa.html",
-        {
-            "form": form,
-            "methods": methods,
-            "next": safe_next,
-            "after": auth.next_or_default(safe_next),
-            "login_url": auth.login_url(next_url=safe_next),
-            "passkeys_api": auth.config.api,
-        },
-        status_code=status_code,
-    )
-
-
-async def _security_page(
-    user: AbstractUser,
-    totp: Totp,
-    passkeys: Passkeys,
-    *,
-    recovery_codes: list[str] | None = None,
-    code_form: CodeForm | None = None,
-    confirm_form: ConfirmForm | None = None,
-    status_code: int = 200,
-) -> Response:
-    return TemplateResponse(
-        "auth/security.html",
-        {
-            "user": user,
-            "totp_enabled": await totp.enabled(user),
-            "totp_setup": await totp.pending_setup(user),
-            "recovery_codes": recovery_codes,
-            "recovery_codes_left": await totp.recovery_codes_left(user),
-            "passkeys": await passkeys.list(user),
-            "code_form": code_form or CodeForm(),
-            "confirm_form": confirm_form or ConfirmForm(),
-            "passkeys_api": totp.auth.config.api,
-        },
-        status_code=status_code,
-    )
-
-
-def _to_security(request: Request) -> Response:
-    return RedirectResponse(request.url_for("auth:security"), 303)

@@ -1,4 +1,4 @@
-"""Second factors: their wiring into ``Auth``, and the steps the JSON API and the pages share.
+"""The steps of second factors that the JSON API and the pages share.
 
 Signing in with a second factor takes two requests. The password step
 (``Accounts.login``) leaves a *pending* sign-in in the session when the user has enrolled
@@ -13,14 +13,12 @@ a stolen token must not be able to add a passkey that signs in without the passw
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from schooner.contrib.auth._accounts import PENDING_KEY, Accounts
 from schooner.contrib.auth._identity import auth_of
-from schooner.contrib.auth._mfa._totp import SecretBox, Totp, TotpFactor
-from schooner.contrib.auth._mfa._webauthn import PasskeyFactor, Passkeys, relying_party
+from schooner.contrib.auth._mfa._passkeys import Passkeys
+from schooner.contrib.auth._mfa._totp import Totp
 from schooner.contrib.auth._models import AbstractUser
 from schooner.contrib.auth.exceptions import (
     InvalidCode,
@@ -32,87 +30,29 @@ from schooner.contrib.auth.exceptions import (
 from schooner.contrib.orm import AsyncSession
 from schooner.contrib.sessions import Session, get_session
 from schooner.di import Inject
-from schooner.exceptions import HTTPException, ImproperlyConfigured, MissingDependency
-from schooner.http import ProblemResponse, Request, Response
+from schooner.http import Request
 
 if TYPE_CHECKING:
-    from schooner.app import App
     from schooner.contrib.auth._component import Auth
 
 __all__ = [
     "BrowserUser",
     "browser_user",
     "check_password_or_code",
+    "disable_totp",
     "finish_with_code",
     "finish_with_passkey",
     "has_factor",
+    "new_recovery_codes",
     "pending_sign_in",
-    "setup_mfa",
+    "remove_passkey",
 ]
 
 PENDING_LIMITS = "5/10 minutes"
 """Wrong codes one pending sign-in may take before the password is asked again."""
 
-STATIC = Path(__file__).parents[1] / "static"
 
-
-# -- wiring -----------------------------------------------------------------------------------
-
-
-def setup_mfa(app: App, auth: Auth, *, keys: list[str]) -> None:
-    """Register the factors, the services, the routes and the passkey script.
-
-    Raises:
-        MissingDependency: pyotp, webauthn or qrcode is not installed.
-        ImproperlyConfigured: production without ``webauthn_rp_id``.
-    """
-    for package in ("pyotp", "webauthn", "qrcode"):
-        if importlib.util.find_spec(package) is None:
-            raise MissingDependency(package, "auth")
-    config = auth.config
-    production = app.settings.is_production
-    if production and config.webauthn_rp_id is None:
-        raise ImproperlyConfigured(
-            "Auth: passkeys are bound to the site's domain: set webauthn_rp_id "
-            "(AUTH_WEBAUTHN_RP_ID=example.com) in production, or Auth(mfa=False)."
-        )
-    box = SecretBox(keys)
-    issuer = config.totp_issuer or config.webauthn_rp_name
-
-    async def totp_provider(request: Request, db: AsyncSession) -> Totp:
-        return Totp(auth_of(request), request, db, box=box, issuer=issuer)
-
-    async def passkeys_provider(request: Request, db: AsyncSession, session: Session) -> Passkeys:
-        rp = relying_party(config, request, production=production)
-        return Passkeys(auth_of(request), request, db, session, rp=rp)
-
-    auth.add_second_factor(TotpFactor())
-    auth.add_second_factor(PasskeyFactor())
-    app.provide(Totp, totp_provider)
-    app.provide(Passkeys, passkeys_provider)
-    for kind in (InvalidCode, PasskeyRejected, SignInRestart):
-        app.add_exception_handler(kind, _answer_mfa_error, replace=False)
-    # Imported here: the routes import this module's steps.
-    from schooner.contrib.auth._mfa._api import mfa_api_router, mfa_pages_router
-
-    if config.api:
-        app.include(mfa_api_router(), prefix=config.api_prefix, namespace="auth-api")
-    if config.pages:
-        app.include(mfa_pages_router(), prefix=config.prefix, namespace="auth")
-        app.add_static_dir(STATIC)
-
-
-_CODES = {InvalidCode: "invalid_code", PasskeyRejected: "passkey_rejected"}
-
-
-def _answer_mfa_error(request: Request, exc: Exception) -> Response:
-    """The API's answer to a second-factor error that a handler let through."""
-    code = _CODES.get(type(exc), "sign_in_restart")
-    error = HTTPException(400, str(exc), extra={"code": code})
-    return ProblemResponse(error.to_problem(), error.status_code, error.headers)
-
-
-# -- shared steps -------------------------------------------------------------------------------
+# -- signing in ---------------------------------------------------------------------------------
 
 
 async def browser_user(request: Request, db: AsyncSession, session: Session) -> AbstractUser:
@@ -206,6 +146,9 @@ async def _session(request: Request) -> Session:
     return await get_session(request)
 
 
+# -- managing the factors ----------------------------------------------------------------------
+
+
 async def check_password_or_code(
     accounts: Accounts, totp: Totp, user: AbstractUser, *, password: str | None, code: str | None
 ) -> None:
@@ -234,3 +177,41 @@ async def has_factor(auth: Auth, db: AsyncSession, user: AbstractUser) -> bool:
         if await factor.enrolled(user, db):
             return True
     return False
+
+
+async def disable_totp(
+    accounts: Accounts, totp: Totp, user: AbstractUser, *, password: str | None, code: str | None
+) -> None:
+    """Turn the user's authenticator app off, confirmed with the password or a code.
+
+    Raises:
+        InvalidCredentials, InvalidCode, LoginThrottled: as :func:`check_password_or_code`.
+    """
+    await check_password_or_code(accounts, totp, user, password=password, code=code)
+    await totp.disable(user)
+
+
+async def new_recovery_codes(
+    accounts: Accounts, totp: Totp, user: AbstractUser, *, password: str | None, code: str | None
+) -> list[str]:
+    """New recovery codes (the old ones stop working), confirmed with the password or a code.
+
+    Raises:
+        InvalidCode: the user has no second factor to recover yet, or the code is wrong.
+        InvalidCredentials, LoginThrottled: as :func:`check_password_or_code`.
+    """
+    if not await has_factor(accounts.auth, accounts.db, user):
+        raise InvalidCode("Set up an authenticator app or a passkey first.")
+    await check_password_or_code(accounts, totp, user, password=password, code=code)
+    return await totp.issue_recovery_codes(user)
+
+
+async def remove_passkey(
+    passkeys: Passkeys, totp: Totp, user: AbstractUser, passkey_id: int
+) -> bool:
+    """Remove one of the user's passkeys, and the recovery codes when no factor is left;
+    whether the passkey was theirs."""
+    if not await passkeys.remove(user, passkey_id):
+        return False
+    await totp.drop_recovery_codes_if_unused(user)
+    return True

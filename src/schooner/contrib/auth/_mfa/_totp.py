@@ -1,4 +1,4 @@
-"""Codes from an authenticator app (TOTP, RFC 6238) as a second factor, and recovery codes.
+"""Codes from an authenticator app (TOTP, RFC 6238) as a second factor.
 
 Enrolment has three steps: :meth:`Totp.start` makes an unconfirmed device and returns the
 ``otpauth://`` address with its QR code; :meth:`Totp.confirm` checks a first code, turns the
@@ -9,38 +9,37 @@ code for it or an earlier step is refused, even from two requests at once.
 
 The shared secret is stored encrypted with a key derived from the app's secret key
 (Fernet: AES-128-CBC and HMAC-SHA256), so a copy of the database alone does not give it
-away; the fallback keys still decrypt it after a key rotation. Recovery codes are stored
-as SHA-256 digests: each has 80 random bits, beyond any brute force of the digest.
+away; the fallback keys still decrypt it after a key rotation. The code arithmetic is in
+``_otp``, the recovery codes in ``_recovery``.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
-import hmac
 import logging
-import secrets
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
-from xml.etree import ElementTree
 
-from sqlalchemy import (
-    BigInteger,
-    ForeignKey,
-    Index,
-    String,
-    Update,
-    delete,
-    func,
-    or_,
-    select,
-    update,
-)
+from sqlalchemy import BigInteger, ForeignKey, String, or_, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
+from schooner.contrib.auth._mfa._otp import (
+    is_totp_code,
+    match_step,
+    new_secret,
+    provisioning_uri,
+    qr_svg,
+)
+from schooner.contrib.auth._mfa._recovery import (
+    codes_left,
+    drop_codes_if_unused,
+    issue_codes,
+    use_code,
+    use_up,
+)
 from schooner.contrib.auth._models import APP_LABEL, USER_TABLE, AbstractUser
 from schooner.contrib.auth.exceptions import InvalidCode, LoginThrottled
 from schooner.contrib.orm import AsyncSession, IntPK, Model, UTCDateTime, utcnow
@@ -48,42 +47,21 @@ from schooner.exceptions import MissingDependency
 from schooner.http import Request
 
 try:
-    import pyotp
     from cryptography.fernet import Fernet, InvalidToken, MultiFernet
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 except ImportError as exc:  # pragma: no cover - exercised without the extra
-    raise MissingDependency(exc.name or "pyotp", "auth") from None
+    raise MissingDependency(exc.name or "cryptography", "auth") from None
 
 if TYPE_CHECKING:
     from schooner.contrib.auth._component import Auth
 
-__all__ = [
-    "RECOVERY_CODE_COUNT",
-    "RecoveryCode",
-    "SecretBox",
-    "Totp",
-    "TotpDevice",
-    "TotpFactor",
-    "TotpSetup",
-    "is_totp_code",
-]
+__all__ = ["SecretBox", "Totp", "TotpDevice", "TotpFactor", "TotpSetup"]
 
 logger = logging.getLogger("schooner.auth")
 
-STEP = 30
-"""Seconds a code lasts (RFC 6238's default, which every authenticator app uses)."""
-DIGITS = 6
-WINDOW = 1
-"""Time steps of clock drift accepted either way."""
-RECOVERY_CODE_COUNT = 10
-"""How many recovery codes a user gets at a time."""
 MANAGE_LIMITS = "5/15 minutes"
 """Wrong codes a signed-in user may give (to disable TOTP, for new recovery codes)."""
-
-# Crockford's base32: no i, l, o or u, so a code read aloud or copied by hand survives.
-_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
-_LOOKALIKES = str.maketrans({"o": "0", "i": "1", "l": "1"})
 
 
 class TotpDevice(IntPK, Model):
@@ -103,21 +81,6 @@ class TotpDevice(IntPK, Model):
     def __repr__(self) -> str:
         state = "confirmed" if self.confirmed_at is not None else "unconfirmed"
         return f"<TotpDevice user={self.user_id} {state}>"
-
-
-class RecoveryCode(IntPK, Model):
-    """One single-use recovery code (its SHA-256 digest), for a user without their device."""
-
-    __app_label__ = APP_LABEL
-    __tablename__ = "auth_recovery_code"
-    __table_args__ = (Index("ix_auth_recovery_code_user_id_digest", "user_id", "digest"),)
-
-    user_id: Mapped[int] = mapped_column(ForeignKey(f"{USER_TABLE}.id", ondelete="CASCADE"))
-    digest: Mapped[str] = mapped_column(String(64), info={"private": True})
-    used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
-
-    def __repr__(self) -> str:
-        return f"<RecoveryCode user={self.user_id} used={self.used_at is not None}>"
 
 
 class SecretBox:
@@ -181,13 +144,6 @@ class TotpFactor:
         return found is not None
 
 
-def is_totp_code(code: str) -> bool:
-    """Whether ``code`` looks like an app's code (six digits, spaces ignored) rather than a
-    recovery code."""
-    cleaned = "".join(code.split())
-    return len(cleaned) == DIGITS and cleaned.isascii() and cleaned.isdigit()
-
-
 class Totp:
     """The authenticator-app flows for one request (injected by type: ``totp: Totp``).
 
@@ -230,7 +186,7 @@ class Totp:
         device = await self.device(user)
         if device is not None and device.confirmed_at is not None:
             raise InvalidCode("An authenticator app is already set up; turn it off first.")
-        secret = pyotp.random_base32()
+        secret = new_secret()
         if device is None:
             device = TotpDevice(user_id=user.id, secret=self.box.seal(secret))
             self.db.add(device)
@@ -249,9 +205,7 @@ class Totp:
         return self._setup(user, secret) if secret is not None else None
 
     def _setup(self, user: AbstractUser, secret: str) -> TotpSetup:
-        uri = pyotp.TOTP(secret, digits=DIGITS, interval=STEP).provisioning_uri(
-            name=user.email, issuer_name=self.issuer
-        )
+        uri = provisioning_uri(secret, account=user.email, issuer=self.issuer)
         return TotpSetup(secret=secret, uri=uri, qr_svg=qr_svg(uri))
 
     async def confirm(self, user: AbstractUser, code: str) -> list[str]:
@@ -319,53 +273,23 @@ class Totp:
             await self._manage_failed(user)
             raise InvalidCode()
 
-    # -- recovery codes -----------------------------------------------------------------
+    # -- recovery codes (see ``_recovery``) ----------------------------------------------
 
     async def issue_recovery_codes(self, user: AbstractUser) -> list[str]:
         """Ten new recovery codes for ``user``; the previous ones stop working."""
-        await self.db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
-        codes = [_new_recovery_code() for _ in range(RECOVERY_CODE_COUNT)]
-        self.db.add_all(
-            RecoveryCode(user_id=user.id, digest=_digest(_normalize(code))) for code in codes
-        )
-        await self.db.flush()
-        return codes
+        return await issue_codes(self.db, user)
 
     async def recovery_codes_left(self, user: AbstractUser) -> int:
         """How many of the user's recovery codes are unused."""
-        count = await self.db.scalar(
-            select(func.count(RecoveryCode.id)).where(
-                RecoveryCode.user_id == user.id, RecoveryCode.used_at.is_(None)
-            )
-        )
-        return int(count or 0)
+        return await codes_left(self.db, user)
 
     async def use_recovery_code(self, user: AbstractUser, code: str) -> bool:
         """Whether ``code`` is one of the user's unused recovery codes; it is used up."""
-        cleaned = _normalize(code)
-        if len(cleaned) != 16:
-            return False
-        found = await self.db.scalar(
-            select(RecoveryCode.id).where(
-                RecoveryCode.user_id == user.id,
-                RecoveryCode.digest == _digest(cleaned),
-                RecoveryCode.used_at.is_(None),
-            )
-        )
-        if found is None:
-            return False
-        return await self._use_up(
-            update(RecoveryCode)
-            .where(RecoveryCode.id == found, RecoveryCode.used_at.is_(None))
-            .values(used_at=_now())
-        )
+        return await use_code(self.db, user, code)
 
     async def drop_recovery_codes_if_unused(self, user: AbstractUser) -> None:
         """Delete the user's recovery codes when no second factor is left to recover."""
-        for factor in self.auth.second_factors:
-            if await factor.enrolled(user, self.db):
-                return
-        await self.db.execute(delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
+        await drop_codes_if_unused(self.auth, self.db, user)
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -382,21 +306,12 @@ class Totp:
         if step is None or (device.last_used_step is not None and step <= device.last_used_step):
             return False  # wrong, or this step (or a later one) was used already: a replay
         last = TotpDevice.last_used_step
-        return await self._use_up(
+        return await use_up(
+            self.db,
             update(TotpDevice)
             .where(TotpDevice.id == device.id, or_(last.is_(None), last < step))
-            .values(last_used_step=step)
+            .values(last_used_step=step),
         )
-
-    async def _use_up(self, statement: Update) -> bool:
-        """Run a conditional update that uses a code up; whether it did (one row).
-
-        The condition makes two requests with the same code unable to both use it: the
-        second waits for the first's row lock and then matches no row. (SQLite, which
-        allows one writer, refuses the second with "database is locked" instead.)
-        """
-        result = await self.db.execute(statement.execution_options(synchronize_session=False))
-        return _rowcount(result) == 1
 
     def _manage_key(self, user: AbstractUser) -> str:
         return f"auth:mfa:manage:{user.id}"
@@ -410,58 +325,6 @@ class Totp:
     async def _manage_failed(self, user: AbstractUser) -> None:
         await self.auth.throttle.limiter.hit(self._manage_key(user), MANAGE_LIMITS)
         await self.auth.audit.record("mfa_failed", request=self.request, user=user, step="manage")
-
-
-def match_step(secret: str, code: str, now: float) -> int | None:
-    """The time step (within the drift window of ``now``) whose code is ``code``."""
-    cleaned = "".join(code.split())
-    if not is_totp_code(cleaned):
-        return None
-    generator = pyotp.TOTP(secret, digits=DIGITS, interval=STEP)
-    current = int(now // STEP)
-    found = None
-    for step in range(current - WINDOW, current + WINDOW + 1):
-        # Every candidate is compared, in constant time, whatever matched before.
-        if hmac.compare_digest(generator.generate_otp(step), cleaned):
-            found = step
-    return found
-
-
-def qr_svg(data: str) -> str:
-    """``data`` as a QR code: an ``<svg>`` element on a white background, 200 px wide."""
-    import qrcode
-    from qrcode.image.svg import SvgPathFillImage
-
-    maker = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=10, border=4)
-    maker.add_data(data)
-    image = maker.make_image(image_factory=SvgPathFillImage)
-    element: ElementTree.Element = image.get_image()
-    element.set("width", "200")
-    element.set("height", "200")
-    element.set("role", "img")
-    element.set("aria-label", "QR code for your authenticator app")
-    svg: str = ElementTree.tostring(element, encoding="unicode")
-    return svg
-
-
-def _new_recovery_code() -> str:
-    raw = "".join(secrets.choice(_ALPHABET) for _ in range(16))
-    return "-".join(raw[i : i + 4] for i in range(0, 16, 4))
-
-
-def _normalize(code: str) -> str:
-    """Lower case, without spaces and dashes, look-alike letters read as digits."""
-    cleaned = "".join(c for c in code.lower() if c not in " -\t")
-    return cleaned.translate(_LOOKALIKES)
-
-
-def _digest(code: str) -> str:
-    return hashlib.sha256(b"schooner.auth.recovery|" + code.encode()).hexdigest()
-
-
-def _rowcount(result: object) -> int:
-    count: int = getattr(result, "rowcount", 0)
-    return count
 
 
 def _now() -> datetime:
