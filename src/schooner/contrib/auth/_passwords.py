@@ -12,17 +12,14 @@ Hashing is slow and takes memory on purpose, so it runs in worker threads, at mo
 memory_cost`` however many logins arrive together. Nothing a stored value holds can make a
 check raise (an unknown format, a garbled string, an absurd cost: the check fails), and
 every failing check costs the same work as a real one, so response times do not tell which
-accounts exist or have a password.
+accounts exist or have a password. Which stored values can verify, and how, is
+``_hash_formats``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import base64
-import binascii
 import functools
-import hashlib
-import hmac
 import os
 import secrets
 import weakref
@@ -33,11 +30,11 @@ from typing import ClassVar, Final, TypeVar
 import msgspec
 
 from schooner.concurrency import run_sync
+from schooner.contrib.auth._hash_formats import UNUSABLE_PREFIX, argon2_matches, checker, is_text
 from schooner.exceptions import ImproperlyConfigured, MissingDependency, SchoonerError
 
 try:
     import argon2
-    from argon2.exceptions import Argon2Error
 except ImportError:  # pragma: no cover - exercised without the extra
     raise MissingDependency("argon2-cffi", "auth") from None
 
@@ -59,19 +56,6 @@ Far above any real password or passphrase; a bound stops a client from making th
 hash megabytes per request (OWASP's Authentication Cheat Sheet asks for a maximum against
 that attack; Django used the same 4096 in 2013 for the same reason).
 """
-
-# Bounds on the work a stored hash may ask for. A hash is data read from a database: a
-# garbled or planted one with m=4 GiB or a billion iterations must fail, not exhaust the
-# server. The bounds sit far above Django's defaults (pbkdf2: 1,000,000 iterations;
-# argon2: m=100 MiB, t=2, p=8) and never below the hasher's own parameters.
-_MAX_PBKDF2_ITERATIONS: Final = 10_000_000
-_MAX_ARGON2_MEMORY_COST: Final = 262_144  # KiB = 256 MiB
-_MAX_ARGON2_TIME_COST: Final = 16
-_MAX_ARGON2_PARALLELISM: Final = 16
-
-# Django's pbkdf2 hashers: algorithm name → hashlib digest.
-_PBKDF2_DIGESTS: Final = {"pbkdf2_sha256": "sha256", "pbkdf2_sha1": "sha1"}
-_DJANGO_ARGON2_PREFIX: Final = "argon2"
 
 
 class InvalidPassword(SchoonerError, ValueError):
@@ -191,7 +175,7 @@ class PasswordHasher:
             parameters.memory_cost``.
     """
 
-    UNUSABLE: ClassVar[str] = "!"
+    UNUSABLE: ClassVar[str] = UNUSABLE_PREFIX
     """The prefix of an unusable password: a value that no password verifies against,
     for accounts that sign in another way (Django's convention, so its markers carry over).
     :meth:`make_unusable` makes one."""
@@ -259,9 +243,10 @@ class PasswordHasher:
             return _INVALID
         if not is_text(password):
             return _INVALID
-        check = self._checker(encoded)
+        check = checker(encoded, self._argon2)
         if check is None:
-            await self._in_worker(self._argon2_matches, await self._dummy_hash(), password)
+            dummy = await self._dummy_hash()
+            await self._in_worker(functools.partial(argon2_matches, self._argon2, dummy), password)
             return _INVALID
         if not await self._in_worker(check, password):
             return _INVALID
@@ -296,7 +281,7 @@ class PasswordHasher:
         ``False`` for ``None``, ``""``, unusable markers, formats this hasher does not
         verify, garbled hashes and hashes whose cost is past the sane bounds.
         """
-        return self._checker(encoded) is not None
+        return checker(encoded, self._argon2) is not None
 
     @classmethod
     def make_unusable(cls) -> str:
@@ -306,42 +291,6 @@ class PasswordHasher:
         stored value (password-reset links) differ between accounts too.
         """
         return cls.UNUSABLE + secrets.token_urlsafe(30)
-
-    def _checker(self, encoded: str | None) -> Callable[[str], bool] | None:
-        """A function checking a password against ``encoded``, or ``None`` if it cannot
-        verify (cheap: parses, hashes nothing)."""
-        if not isinstance(encoded, str) or not encoded or encoded.startswith(self.UNUSABLE):
-            return None
-        phc = encoded
-        if encoded.startswith(_DJANGO_ARGON2_PREFIX + "$argon2"):
-            phc = encoded.removeprefix(_DJANGO_ARGON2_PREFIX)
-        if phc.startswith("$argon2"):
-            return self._argon2_checker(phc)
-        algorithm = encoded.split("$", 1)[0]
-        if algorithm in _PBKDF2_DIGESTS:
-            return _pbkdf2_checker(_PBKDF2_DIGESTS[algorithm], encoded)
-        return None
-
-    def _argon2_checker(self, phc: str) -> Callable[[str], bool] | None:
-        try:
-            found = argon2.extract_parameters(phc)
-        except ValueError:
-            return None
-        own = self.parameters
-        if (
-            found.memory_cost > max(own.memory_cost, _MAX_ARGON2_MEMORY_COST)
-            or found.time_cost > max(own.time_cost, _MAX_ARGON2_TIME_COST)
-            or found.parallelism > max(own.parallelism, _MAX_ARGON2_PARALLELISM)
-            or min(found.memory_cost, found.time_cost, found.parallelism) < 1
-        ):
-            return None
-        return functools.partial(self._argon2_matches, phc)
-
-    def _argon2_matches(self, phc: str, password: str) -> bool:
-        try:
-            return self._argon2.verify(phc, password)
-        except (Argon2Error, ValueError):  # a mismatch, or a hash argon2 cannot read
-            return False
 
     async def _dummy_hash(self) -> str:
         if self._dummy is None:
@@ -366,38 +315,3 @@ class PasswordHasher:
 
         task.add_done_callback(done)
         return await asyncio.shield(task)
-
-
-def is_text(value: str) -> bool:
-    """Whether UTF-8 can encode ``value``: not when it holds lone surrogates, which a
-    broken client's input may decode to."""
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _pbkdf2_checker(digest: str, encoded: str) -> Callable[[str], bool] | None:
-    """Parse Django's ``<algorithm>$<iterations>$<salt>$<base64 hash>``."""
-    parts = encoded.split("$")
-    if len(parts) != 4:
-        return None
-    _, iterations, salt, hashed = parts
-    if not (iterations.isascii() and iterations.isdigit()):
-        return None
-    rounds = int(iterations)
-    if not 1 <= rounds <= _MAX_PBKDF2_ITERATIONS or not salt or not is_text(salt):
-        return None
-    try:
-        expected = base64.b64decode(hashed.encode("ascii"), validate=True)
-    except (UnicodeEncodeError, binascii.Error):
-        return None
-    if len(expected) != hashlib.new(digest).digest_size:
-        return None
-    return functools.partial(_pbkdf2_matches, digest, rounds, salt.encode(), expected)
-
-
-def _pbkdf2_matches(digest: str, rounds: int, salt: bytes, expected: bytes, password: str) -> bool:
-    derived = hashlib.pbkdf2_hmac(digest, password.encode(), salt, rounds)
-    return hmac.compare_digest(derived, expected)

@@ -23,7 +23,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Final, Protocol, runtime_checkable
 
-from schooner.contrib.auth._passwords import MAX_PASSWORD_LENGTH, is_text
+from schooner.contrib.auth._hash_formats import is_text
+from schooner.contrib.auth._passwords import MAX_PASSWORD_LENGTH
 from schooner.exceptions import ImproperlyConfigured, SchoonerError
 
 __all__ = [
