@@ -36,7 +36,6 @@ MAX_LINES = 400
 # ratchet (they may shrink, not grow) until they are split.
 OVER_LIMIT = {
     ("auth", "_accounts.py"): 460,
-    ("auth", "_pages.py"): 460,
 }
 
 

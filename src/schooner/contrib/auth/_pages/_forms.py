@@ -150,7 +150,7 @@ def with_password_help(form: type[F], help_text: str) -> type[F]:
     """A subclass of ``form`` whose new-password fields show ``help_text`` (the rules).
 
     The app's validators are known only when the app is set up, so the pages build these
-    subclasses once, in :func:`~schooner.contrib.auth._pages.pages_router`.
+    subclasses once, when the ``Pages`` of an app are made.
     """
     if not help_text:
         return form
