@@ -28,7 +28,7 @@ import click
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from schooner.contrib.auth._accounts import _clean_email
+from schooner.contrib.auth._accounts import clean_email
 from schooner.contrib.auth._models import AbstractUser, new_security_stamp
 from schooner.contrib.auth._permissions import grant, sync_permissions
 from schooner.contrib.auth._validators import validate_password
@@ -171,7 +171,7 @@ def create(
             raise click.UsageError("--no-input needs --email.")
         email = click.prompt("E-mail address")
     with _clean_errors():
-        address = _clean_email(str(email))
+        address = clean_email(str(email))
 
     async def available(db: AsyncSession) -> None:
         model = auth.user_model
