@@ -32,7 +32,7 @@ from typing import Literal
 
 import msgspec
 
-from schooner.contrib.auth._passwords import Argon2Parameters, PasswordHasher
+from schooner.contrib.auth import Argon2Parameters, PasswordHasher
 
 Operation = Literal["hash", "verify"]
 PASSWORD = "correct horse battery staple"
