@@ -204,10 +204,10 @@ def counter_app(url: str, make_app: AppFactory) -> Any:
 
 
 async def test_select_for_update_loses_no_update(
-    server_db: TestDatabase, make_app: AppFactory
+    test_db: TestDatabase, make_app: AppFactory
 ) -> None:
     """Two concurrent increments through ``get_for_update`` both count."""
-    async with AsyncTestClient(counter_app(server_db.url, make_app)) as client:
+    async with AsyncTestClient(counter_app(test_db.url, make_app)) as client:
         counter_id = (await client.post("/counters")).json()["id"]
         first, second = await asyncio.gather(
             client.post(f"/counters/{counter_id}/locked"),
@@ -218,10 +218,10 @@ async def test_select_for_update_loses_no_update(
 
 
 async def test_without_the_lock_an_update_is_lost(
-    server_db: TestDatabase, make_app: AppFactory
+    test_db: TestDatabase, make_app: AppFactory
 ) -> None:
     """The control: the same increments without the lock lose one (so the test above bites)."""
-    async with AsyncTestClient(counter_app(server_db.url, make_app)) as client:
+    async with AsyncTestClient(counter_app(test_db.url, make_app)) as client:
         counter_id = (await client.post("/counters")).json()["id"]
         await asyncio.gather(
             client.post(f"/counters/{counter_id}/naive"),
@@ -231,10 +231,10 @@ async def test_without_the_lock_an_update_is_lost(
 
 
 async def test_optimistic_version_refuses_the_second_writer(
-    server_db: TestDatabase, make_app: AppFactory
+    test_db: TestDatabase, make_app: AppFactory
 ) -> None:
     """With ``Versioned``, the slower of two concurrent writers gets 409 instead of overwriting."""
-    app, _ = make_app(server_db.url)
+    app, _ = make_app(test_db.url)
 
     @app.post("/accounts", status_code=201)
     async def open_account(session: AsyncSession) -> Account:

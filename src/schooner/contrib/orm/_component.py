@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
 import msgspec
-from sqlalchemy import Engine, MetaData, create_engine, event
+from sqlalchemy import Engine, MetaData, create_engine
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.ext.asyncio import (
@@ -54,6 +54,7 @@ from schooner.contrib.orm._config import (
 from schooner.contrib.orm._errors import normalise_errors, refusal_handler
 from schooner.contrib.orm._models import Model
 from schooner.contrib.orm._session import TransactionMiddleware, session_provider
+from schooner.contrib.orm._sqlite import prepare_sqlite
 from schooner.exceptions import ImproperlyConfigured
 from schooner.middleware import Middleware
 
@@ -354,27 +355,7 @@ class Database:
 def _prepare(engine: Engine, config: DatabaseConfig) -> None:
     """Install the engine-level behaviour every engine of a component shares."""
     if engine.url.get_backend_name() == "sqlite":
-        _sqlite_like_a_server(engine)
+        prepare_sqlite(engine, busy_timeout=config.sqlite_busy_timeout)
     if config.pool_pre_ping and config.pool_ping_idle > 0:
         ping_idle_connections(engine, config.pool_ping_idle)
     normalise_errors(engine)
-
-
-def _sqlite_like_a_server(engine: Engine) -> None:
-    """Make SQLite enforce foreign keys and support savepoints, like the servers do.
-
-    Python's sqlite3 module opens transactions itself, late and without savepoint support;
-    the recipe from SQLAlchemy's documentation hands that job to SQLAlchemy.
-    """
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_connection: Any, record: Any) -> None:
-        dbapi_connection.isolation_level = None
-        cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA foreign_keys = ON")
-        cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")

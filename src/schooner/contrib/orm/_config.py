@@ -76,6 +76,10 @@ class DatabaseConfig(msgspec.Struct, frozen=True, kw_only=True):
         conflict_status: the status answered when a constraint fails (``IntegrityError``)
             or an optimistic-lock check fails (``StaleDataError``); ``None`` lets them be
             server errors.
+        sqlite_busy_timeout: on SQLite, seconds a transaction waits for the write lock
+            that another connection holds before failing with "database is locked". Every
+            transaction takes that lock when it begins (``BEGIN IMMEDIATE``), so concurrent
+            requests that write queue for it; raise it if bursts of writers queue longer.
         connect_args: extra keyword arguments for the driver's ``connect()``.
     """
 
@@ -90,6 +94,7 @@ class DatabaseConfig(msgspec.Struct, frozen=True, kw_only=True):
     sync_url: str | None = None
     expire_on_commit: bool = False
     conflict_status: int | None = 409
+    sqlite_busy_timeout: float = 5.0
     connect_args: dict[str, Any] = msgspec.field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -101,6 +106,10 @@ class DatabaseConfig(msgspec.Struct, frozen=True, kw_only=True):
         if self.pool_ping_idle < 0:
             raise ImproperlyConfigured(
                 f"pool_ping_idle must be 0 or more seconds (got {self.pool_ping_idle})."
+            )
+        if self.sqlite_busy_timeout < 0:
+            raise ImproperlyConfigured(
+                f"sqlite_busy_timeout must be 0 or more seconds (got {self.sqlite_busy_timeout})."
             )
         if self.conflict_status is not None and not 400 <= self.conflict_status <= 599:
             raise ImproperlyConfigured(

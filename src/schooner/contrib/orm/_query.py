@@ -93,9 +93,9 @@ async def get_for_update(
     sequences (``account.balance -= amount``) never lose an update. The value is always
     read fresh from the database, even if the session had it already.
 
-    On SQLite, which has no row locks, the clause is omitted; SQLite lets one writer in at
-    a time and a conflicting writer fails with "database is locked" rather than silently
-    overwriting.
+    On SQLite, which has no row locks, the read takes the database's one write lock
+    instead (``BEGIN IMMEDIATE``): a concurrent request that changes anything waits until
+    this one commits.
 
     Args:
         nowait: fail at once (``OperationalError``) instead of waiting for the lock.
