@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from sqlalchemy import String
+from sqlalchemy import String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from schooner import App
@@ -33,3 +33,14 @@ class Guestbook:
     def migration_folders(self) -> Mapping[str, Path]:
         """Branch label -> the folder of the battery's revision files."""
         return {"guestbook": Path(__file__).parent / "guestbook_migrations"}
+
+    # --8<-- [start:after_migrate]
+    async def after_migrate(self, database: Database) -> None:
+        """After every `schooner db migrate`: a guestbook opens with a welcome entry."""
+        if database.alias != "default":
+            return  # the guestbook's table is in the default database
+        async with database.transaction() as session:
+            if await session.scalar(select(GuestbookEntry.id).limit(1)) is None:
+                session.add(GuestbookEntry(author="The guestbook", text="Welcome! Sign below."))
+
+    # --8<-- [end:after_migrate]

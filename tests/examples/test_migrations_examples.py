@@ -9,9 +9,11 @@ project whose table refers to a battery's migrates after the battery's own migra
 from __future__ import annotations
 
 import ast
+import contextlib
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -58,14 +60,24 @@ def schooner_db(project: Path, *args: str) -> str:
     return result.stdout
 
 
+def entries(project: Path) -> list[str]:
+    """The texts of the guestbook entries in the project's SQLite database."""
+    with contextlib.closing(sqlite3.connect(project / "app.db")) as connection:
+        return [text for (text,) in connection.execute("SELECT text FROM guestbook_entries")]
+
+
 def test_a_battery_migrates_before_the_project_that_refers_to_it(tmp_path: Path) -> None:
-    """The battery's branch applies first; the project's replies depend on it; check agrees."""
+    """The battery's branch applies first, then its after_migrate welcome entry (once); the
+    project's replies depend on the branch; check agrees."""
     shutil.copy(EXAMPLES / "migrations_project.py", tmp_path / "app.py")
     shutil.copy(EXAMPLES / "migrations_battery.py", tmp_path)
     shutil.copytree(EXAMPLES / "guestbook_migrations", tmp_path / "guestbook_migrations")
     schooner_db(tmp_path, "init")
     assert "pending 9fb8dad640c5 (guestbook)" in schooner_db(tmp_path, "current")
     assert "Applied 9fb8dad640c5 (guestbook)" in schooner_db(tmp_path, "migrate")
+    assert entries(tmp_path) == ["Welcome! Sign below."]  # the battery's after_migrate
+    assert "Nothing to apply." in schooner_db(tmp_path, "migrate")
+    assert entries(tmp_path) == ["Welcome! Sign below."]  # once, however often it runs
 
     made = schooner_db(tmp_path, "makemigrations", "-m", "replies")
     assert "+ table replies" in made

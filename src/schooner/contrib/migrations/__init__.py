@@ -20,6 +20,10 @@ A component that owns tables ships their migrations with a ``migration_folders()
 (the :class:`MigrationFolders` protocol; it need not import this battery). Its folder is a
 labelled branch next to the project's ``versions/``: ``migrate`` applies it, and a project
 migration written after it depends on it, so project tables may refer to the component's.
+A component with work to do once the schema is up to date (the accounts battery stores
+every model's permissions) has an ``after_migrate(database)`` coroutine method (the
+:class:`AfterMigrate` protocol), which ``migrate`` awaits after each database reaches its
+latest revision.
 
 Migrations are generated from every database component's metadata, with type changes
 detected and SQLite-compatible "batch" operations, so one set of files applies on SQLite,
@@ -39,9 +43,11 @@ from schooner.contrib.migrations._component import Migrations
 from schooner.contrib.migrations._env import render_item, run_migrations
 from schooner.contrib.migrations._errors import MigrationError, SeedError
 from schooner.contrib.migrations._folders import MigrationFolders
+from schooner.contrib.migrations._hooks import AfterMigrate
 from schooner.contrib.migrations._seed import SeedResult, load_fixtures
 
 __all__ = [
+    "AfterMigrate",
     "MigrationError",
     "MigrationFolders",
     "Migrations",

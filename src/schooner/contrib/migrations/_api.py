@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from schooner.contrib.migrations._folders import branches_of
+from schooner.contrib.migrations._hooks import LATEST, run_after_migrate
 from schooner.contrib.orm import Database, databases_of
 from schooner.exceptions import ImproperlyConfigured
 
@@ -24,7 +25,9 @@ def migrate(
     """Apply the migrations in ``directory`` to ``target``, as ``schooner db migrate`` does.
 
     Given an app, the migrations its components ship (``MigrationFolders``) are applied
-    too; a lone ``Database`` knows no components, so it gets the project's folder only.
+    too, and once a database is at its latest revision its components' ``after_migrate``
+    runs (``AfterMigrate``); a lone ``Database`` knows no components, so it gets the
+    project's folder only.
 
     Args:
         target: a database component, or an app (every one of its databases).
@@ -35,7 +38,8 @@ def migrate(
         How many migrations ran.
 
     Raises:
-        MigrationError: the folder is missing, or Alembic refused (the message says why).
+        MigrationError: the folder is missing, Alembic refused, or a component's
+            ``after_migrate`` failed (the message says why).
         ImproperlyConfigured: ``target`` has no database, or a component's
             ``migration_folders()`` is wrong (the message says how).
     """
@@ -50,4 +54,6 @@ def migrate(
     for db in databases:
         branches = branches_of(components, database=db.alias)
         ran += Migrations(db, folder, branches=branches, report=lambda line: None).upgrade(revision)
+        if revision in LATEST:
+            run_after_migrate(components, db)
     return ran

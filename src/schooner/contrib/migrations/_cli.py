@@ -19,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from schooner.contrib.migrations._errors import MigrationError
 from schooner.contrib.migrations._folders import branches_of
+from schooner.contrib.migrations._hooks import LATEST, run_after_migrate
 from schooner.contrib.migrations._seed import load_fixtures
 from schooner.contrib.migrations._shell import client_command
 from schooner.contrib.orm import Database, databases_of
@@ -189,7 +190,11 @@ def makemigrations(project: _Project, message: str, database: str | None) -> Non
 @_database_option
 @click.pass_obj
 def migrate(project: _Project, revision: str | None, database: str | None) -> None:
-    """Apply migrations, up to REVISION (default: the latest)."""
+    """Apply migrations, up to REVISION (default: the latest).
+
+    At the latest revision, components with an after_migrate() step (the accounts
+    battery's permissions) run it, every time.
+    """
     databases = project.databases(database, every=revision is None)
     for db in databases:
         target = revision or "heads"
@@ -197,6 +202,8 @@ def migrate(project: _Project, revision: str | None, database: str | None) -> No
         with _clean_errors():
             if not project.migrations(db).upgrade(target):
                 click.echo("  Nothing to apply.")
+            if target in LATEST:
+                run_after_migrate(project.app.components, db)
 
 
 # ignore_unknown_options: so that "-1" is a revision, not an option.
