@@ -34,6 +34,7 @@ from schooner.contrib.auth._models import (
 )
 from schooner.contrib.auth._pages import pages_router
 from schooner.contrib.auth._passwords import PasswordHasher
+from schooner.contrib.auth._permissions import sync_permissions
 from schooner.contrib.auth._routes import GuardPlan, ObjectRule
 from schooner.contrib.auth._signin import Identification
 from schooner.contrib.auth._throttle import LoginThrottle
@@ -226,6 +227,13 @@ class Auth(Identification, Authorization, AccountMail):
         """The battery's migrations (branch ``auth``), applied by ``schooner db migrate``
         with the project's (the ``MigrationFolders`` protocol of the migrations battery)."""
         return {"auth": Path(__file__).parent / "migrations"}
+
+    async def after_migrate(self, database: Database) -> None:
+        """Store the permissions of new models once ``schooner db migrate`` has brought the
+        account database up to date (the ``AfterMigrate`` protocol of the migrations
+        battery): :func:`~schooner.contrib.auth.sync_permissions`, idempotent."""
+        if database.alias == self.database.alias:
+            await sync_permissions(database, self)
 
     def template_folders(self) -> list[Path]:
         """The battery's pages and mail templates (``auth/...``), which yours override."""
