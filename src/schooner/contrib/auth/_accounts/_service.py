@@ -105,6 +105,10 @@ class Accounts(MailFlows):
         """Finish signing in: a fresh session, ``last_login`` and the audit event."""
         await self.auth.start_session(self.request, user)
         user.last_login = _now()
+        # The row's write lock first: concurrent sign-ins to one account then queue on it.
+        # Flushed later, the event's insert (whose key check takes a shared lock on the row,
+        # on InnoDB) could come first, and two sign-ins would deadlock on the update.
+        await self.db.flush()
         await self.auth.audit.record(
             "login", request=self.request, session=self.db, user=user, method=method
         )
