@@ -35,6 +35,7 @@ async def events(app: App) -> list[str]:
     """The kinds of the audit events, oldest first."""
     auth = app.component(Auth)
     assert auth is not None
+    await auth.drain_mail()  # failures are stored beside their requests
     async with auth.database.transaction() as session:
         return list((await session.scalars(select(AuthEvent.kind).order_by(AuthEvent.id))).all())
 

@@ -102,6 +102,7 @@ async def events(app: App) -> list[tuple[str, dict[str, Any] | None]]:
     """The audit events (kind, details), oldest first."""
     auth = app.component(Auth)
     assert auth is not None
+    await auth.drain_mail()  # failures are stored beside their requests
     async with auth.database.transaction() as session:
         rows = await session.execute(
             select(AuthEvent.kind, AuthEvent.details).order_by(AuthEvent.id)

@@ -157,7 +157,7 @@ class Auth(Identification, Authorization, AccountMail):
             account_limits=self.config.account_limits,
             address_limits=self.config.address_limits,
         )
-        self._audit = AuditLog(self._database, limiter.client_address)
+        self._audit = AuditLog(self._database, limiter.client_address, self.run_later)
         self._keys = self._secret_keys(app)
         self._links = LinkSigner(self._keys)
         app.on_build(self.plan.build)

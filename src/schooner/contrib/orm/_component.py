@@ -255,6 +255,15 @@ class Database:
         return self._engine
 
     @property
+    def shares_one_connection(self) -> bool:
+        """Whether every session and :meth:`transaction` runs on one connection, nested as
+        savepoints: test isolation (``testing.rollback_isolation``). Code that runs a
+        transaction of its own beside a request's (on another connection, normally) must
+        then run it inside the request instead, as it cannot run beside it.
+        """
+        return self._rollback_isolation
+
+    @property
     def sync_url(self) -> URL:
         """The URL synchronous code connects with: sync handlers, migrations, fixtures.
 
