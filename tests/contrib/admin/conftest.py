@@ -109,7 +109,6 @@ def any_app(make_app: Callable[..., App], backend: str) -> App:
 async def started(app: App) -> AsyncIterator[AsyncTestClient]:
     async with AsyncTestClient(app) as client:
         as_browser(client)
-        await sync_permissions(_auth(app).database, _auth(app))
         yield client
 
 
@@ -146,6 +145,7 @@ async def sign_in(
     app: Any = client.app
     user = await create_user(app, email, is_staff=staff, is_superuser=superuser)
     if permissions:
+        await sync_permissions(_auth(app).database, _auth(app))
         async with _auth(app).database.transaction() as db:
             await grant(db, user, *permissions)
     force_login(client, user)

@@ -5,8 +5,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
-
 from schooner import App
 from schooner.contrib.orm import Database
 from schooner.contrib.templates.testing import record_templates
@@ -68,15 +66,15 @@ async def test_search_follows_relationships(any_client: AsyncTestClient) -> None
     assert texts(cl) == ["Answer 08"]
 
 
-@pytest.mark.parametrize(
-    "text", ["%", "_", "\\", "a%b_c\\d", "zz\x00zz", "é ü 😀", "'; drop table x"]
-)
-async def test_search_text_is_matched_literally(any_client: AsyncTestClient, text: str) -> None:
+async def test_search_text_is_matched_literally(any_client: AsyncTestClient) -> None:
     """Wildcards, quotes, control characters and any Unicode are searched for as text."""
     await fill(any_client.app)  # type: ignore[arg-type]
     await sign_in(any_client)
-    cl = await listing(any_client, "/admin/polls/question", q=text)
-    assert cl.total == 0
+    for text in ["%", "_", "\\", "a%b_c\\d", "zz\x00zz", "é ü 😀", "'; drop table x"]:
+        cl = await listing(any_client, "/admin/polls/question", q=text)
+        assert cl.total == 0, text
+    cl = await listing(any_client, "/admin/polls/question", q="\x00sky\x1f")
+    assert cl.total == 2
 
 
 async def test_sorting_by_each_sortable_column(any_client: AsyncTestClient) -> None:
