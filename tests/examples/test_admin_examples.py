@@ -34,7 +34,8 @@ for line in Path({setup!r}).read_text().splitlines():
     if words[0] != "schooner" or words[1] == "run":
         continue  # the environment is set by the test; `run` would start a server
     group, *args = words[1:]
-    done = CliRunner().invoke(groups[group], args, input={password!r} + "\\n" + {password!r} + "\\n")
+    typed = {password!r} + "\\n"  # a password prompt asks twice
+    done = CliRunner().invoke(groups[group], args, input=typed * 2)
     assert done.exit_code == 0, (line, done.output, done.exception)
 
 HTML = {{"Accept": "text/html"}}
