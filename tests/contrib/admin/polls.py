@@ -61,7 +61,9 @@ class Campaign(IntPK, Model):
     __app_label__ = "polls"
 
     name: Mapped[str] = mapped_column(String(40))
-    status: Mapped[Status] = mapped_column(Enum(Status), default=Status.DRAFT)
+    status: Mapped[Status] = mapped_column(
+        Enum(Status, name="polls_campaign_status"), default=Status.DRAFT
+    )
     budget: Mapped[Decimal] = mapped_column(Numeric(10, 2))
     ratio: Mapped[float | None]
     active: Mapped[bool] = mapped_column(default=False)

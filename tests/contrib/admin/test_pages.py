@@ -307,6 +307,16 @@ async def test_every_kind_of_column_round_trips(client: AsyncTestClient) -> None
     assert f"<dd>{campaign.code}</dd>" in page
     assert "<dd>AUTUMN</dd>" in page
     assert "<legend>Flags</legend>" in page
+    (entry,) = await log(client.app)  # type: ignore[arg-type]
+    assert {c["field"]: c["new"] for c in entry.changes} == {
+        "name": "Autumn",
+        "status": "live",
+        "budget": "1234.50",
+        "ratio": 0.25,
+        "active": True,
+        "featured": False,
+        "starts": "2025-09-01",
+    }
     blank = {**data, "featured": "", "ratio": "", "starts": ""}
     await client.post(response.headers["location"], data=blank)
     async with database.transaction() as db:

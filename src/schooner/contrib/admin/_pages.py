@@ -162,18 +162,19 @@ def _history(site: Site) -> None:
         row is deleted)."""
         model, perms = await site.model(identity, label, name)
         require(perms, "view", model)
+        key = site.key(model, pk)  # as the log writes it: "7" for "07"
         try:
             obj = await site.find(db, model, pk)
         except NotFound:
             obj = None
-        entries = await history_of(db, model, pk)
+        entries = await history_of(db, model, key)
         if obj is None and not entries:
             raise NotFound(f"There is no {model.verbose_name} {pk!r}.")
         title = (
             object_label(obj, model.verbose_name) if obj is not None else entries[-1].object_repr
         )
         rows = [(entry, _changes(model, entry)) for entry in entries]
-        context = {"obj": obj, "pk": pk, "title": title, "rows": rows, "perms": perms}
+        context = {"obj": obj, "pk": key, "title": title, "rows": rows, "perms": perms}
         return site.page(model, "history", context)
 
 
