@@ -325,13 +325,23 @@ async def test_every_kind_of_column_round_trips(client: AsyncTestClient) -> None
 
 
 async def test_a_foreign_key_is_a_select_of_the_related_rows(client: AsyncTestClient) -> None:
-    """The question of a choice is chosen among the questions, by label; another value is
-    refused."""
+    """The question of a choice is chosen among the questions, by label, from an empty
+    start; nothing, or another value, is refused."""
     question = await add_question(client.app)  # type: ignore[arg-type]
     await sign_in(client)
     page = (await client.get("/admin/polls/choice/add", headers=HTML)).text
-    assert f'<option value="{question.id}">What&#39;s up?</option>' in page
-    data = {"question_id": str(question.id + 100), "choice_text": "Maybe", "votes": "0"}
+    assert re.search(
+        rf'<select id="id_question_id" name="question_id" required>\s*<option value="">—</option>'
+        rf'<option value="{question.id}">What&#39;s up\?</option>',
+        page,
+    )
+    data = {"question_id": "", "choice_text": "Maybe", "votes": "0"}
+    with record_templates(client.app) as rendered:  # type: ignore[arg-type]
+        response = await client.post("/admin/polls/choice/add", data=data)
+    assert response.status_code == 422
+    errors = rendered.context("admin/change_form.html")["form"].errors
+    assert errors == {"question_id": ["This field is required."]}
+    data["question_id"] = str(question.id + 100)
     response = await client.post("/admin/polls/choice/add", data=data)
     assert response.status_code == 422
     data["question_id"] = str(question.id)
