@@ -73,13 +73,25 @@ class Campaign(IntPK, Model):
     settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
 
 
-class Note(IntPK, Model):
+class CampaignNote(IntPK, Model):
     """Refers to a campaign without any cascade: a campaign with notes cannot be deleted."""
 
     __tablename__ = "polls_note"
     __app_label__ = "polls"
 
     campaign_id: Mapped[int] = mapped_column(ForeignKey("polls_campaign.id"))
+    text: Mapped[str] = mapped_column(String(100))
+
+
+class QuestionRemark(IntPK, Model):
+    """Refers to a question, and is kept (unlinked) when the question goes."""
+
+    __tablename__ = "polls_remark"
+    __app_label__ = "polls"
+
+    question_id: Mapped[int | None] = mapped_column(
+        ForeignKey("polls_question.id", ondelete="SET NULL")
+    )
     text: Mapped[str] = mapped_column(String(100))
 
 

@@ -13,7 +13,7 @@ from schooner.contrib.templates.testing import record_templates
 from schooner.testing import AsyncTestClient
 
 from .conftest import sign_in
-from .polls import Campaign, Choice, Note, Question
+from .polls import Campaign, CampaignNote, Choice, Question, QuestionRemark
 
 HTML = {"Accept": "text/html"}
 
@@ -66,14 +66,16 @@ async def test_a_taken_unique_value_is_an_error_on_its_field(any_client: AsyncTe
 async def test_deleting_a_question_previews_and_removes_its_choices(
     any_client: AsyncTestClient,
 ) -> None:
-    """The preview lists each choice (ORM and database cascades agree); the deletion
-    removes the question and its choices, and nothing else."""
+    """The preview lists each choice (ORM and database cascades agree) but not the remark,
+    whose key is set to NULL; the deletion removes the question and its choices, and
+    unlinks the remark."""
     app: App = any_client.app  # type: ignore[assignment]
     doomed = Question(question_text="Doomed", pub_date=datetime(2025, 1, 1, tzinfo=UTC))
     doomed.choices = [Choice(choice_text=f"Choice {n}") for n in range(3)]
     kept = Question(question_text="Kept", pub_date=datetime(2025, 1, 1, tzinfo=UTC))
     kept.choices = [Choice(choice_text="Stays")]
     await add(app, doomed, kept)
+    await add(app, QuestionRemark(question_id=doomed.id, text="Unlinked, not deleted"))
     await sign_in(any_client)
     path = f"/admin/polls/question/{doomed.id}/delete"
     with record_templates(app) as rendered:
@@ -88,6 +90,11 @@ async def test_deleting_a_question_previews_and_removes_its_choices(
     ]
     assert (await any_client.post(path)).status_code == 303
     assert (await rows(app, Question), await rows(app, Choice)) == (1, 1)
+    database = app.component(Database)
+    assert database is not None
+    async with database.transaction() as db:
+        remark = (await db.scalars(select(QuestionRemark))).one()
+    assert remark.question_id is None
 
 
 async def test_a_row_others_still_refer_to_cannot_be_deleted(any_client: AsyncTestClient) -> None:
@@ -96,12 +103,12 @@ async def test_a_row_others_still_refer_to_cannot_be_deleted(any_client: AsyncTe
     app: App = any_client.app  # type: ignore[assignment]
     campaign = Campaign(name="Kept", budget=1)
     await add(app, campaign)
-    await add(app, Note(campaign_id=campaign.id, text="Remember"))
+    await add(app, CampaignNote(campaign_id=campaign.id, text="Remember"))
     await sign_in(any_client)
     path = f"/admin/polls/campaign/{campaign.id}/delete"
     page = (await any_client.get(path, headers=HTML)).text
     assert "cannot be deleted" in page
-    assert '<span class="kind">Note:</span> note ' in page
+    assert '<span class="kind">Campaign note:</span> campaign note ' in page
     assert "Yes, delete" not in page
     assert (await any_client.post(path)).status_code == 409
     assert await rows(app, Campaign) == 1

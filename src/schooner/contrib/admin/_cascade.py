@@ -167,6 +167,8 @@ def _pairs(
 def _how(constraint: ForeignKeyConstraint, parent: Mapper[Any], child: Mapper[Any]) -> How:
     columns = set(constraint.columns)
     for relation in parent.relationships:
+        if relation.viewonly:  # the ORM writes nothing through it
+            continue
         if relation.mapper is child and columns <= set(relation.remote_side):
             if "delete" in relation.cascade:
                 return "delete"

@@ -181,7 +181,7 @@ class AdminModel:
         if isinstance(item, Column):
             sort_key = None
             if item.sort_by is not None:
-                sort_key = self.path(item.sort_by.removeprefix("-")).key
+                sort_key = self.path(item.sort_by).key
             return ListColumn(item.title, computed=item, sort_key=sort_key)
         path = self.path(item)
         return ListColumn(path.title, path=path, sort_key=path.key)
