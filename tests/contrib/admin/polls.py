@@ -71,6 +71,9 @@ class Campaign(IntPK, Model):
     starts: Mapped[date | None]
     code: Mapped[uuid.UUID] = mapped_column(default=uuid.uuid4)
     settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    channel: Mapped[str] = mapped_column(
+        Enum("mail", "web", name="polls_campaign_channel"), default="web"
+    )
 
 
 class CampaignNote(IntPK, Model):
@@ -119,8 +122,9 @@ CHOICES = ModelAdmin(
 )
 CAMPAIGNS = ModelAdmin(
     Campaign,
+    list_display=["name", "status", "budget", "featured", "starts", "settings"],
     fieldsets=[
-        Fieldset(None, ["name", "status", "budget", "ratio"]),
+        Fieldset(None, ["name", "status", "channel", "budget", "ratio"]),
         Fieldset("Flags", ["active", "featured", "starts", "code"], description="When it runs."),
         Fieldset("Other", ["settings", Column("Shout", lambda c: c.name.upper())]),
     ],
@@ -137,5 +141,5 @@ class Polls:
         """Nothing to set up: the admin finds the models when the app is built."""
 
     def admin_models(self) -> Sequence[ModelAdmin[Any]]:
-        """The choices and campaigns; the questions are given to Admin() directly."""
-        return [CHOICES, CAMPAIGNS]
+        """The choices, campaigns and notes; the questions are given to Admin() directly."""
+        return [CHOICES, CAMPAIGNS, ModelAdmin(CampaignNote)]

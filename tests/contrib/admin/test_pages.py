@@ -99,7 +99,12 @@ async def test_a_superuser_sees_every_model_on_the_index(client: AsyncTestClient
     assert rendered.names == ["admin/index.html"]
     (title, entries), *_ = rendered.context("admin/index.html")["groups"]
     assert title == "Polls"
-    assert [model.name for model, _ in entries] == ["campaign", "choice", "question"]
+    assert [model.name for model, _ in entries] == [
+        "campaign",
+        "campaignnote",
+        "choice",
+        "question",
+    ]
     assert 'href="/admin/polls/question/add"' in response.text
     assert "<title>Site administration · Polls admin</title>" in response.text
 
@@ -174,15 +179,19 @@ async def test_the_list_shows_columns_paths_and_computed_values(client: AsyncTes
 
 
 async def test_a_model_without_columns_lists_its_rows_by_label(client: AsyncTestClient) -> None:
-    """Without list_display, a column of labels: "campaign <id>" for a model with no
-    ``__str__``."""
+    """Without list_display, a column of labels: "campaign note <id>" for a model with no
+    ``__str__`` (and "campaign <id>" in the select of campaigns)."""
     await sign_in(client)
-    data = {"name": "Spring", "status": "live", "budget": "10.50"}
+    data = {"name": "Spring", "status": "live", "channel": "mail", "budget": "10.50"}
     response = await client.post("/admin/polls/campaign/add", data=data)
     assert response.status_code == 303, response.text
-    page = (await client.get("/admin/polls/campaign", headers=HTML)).text
-    assert re.search(r'<th scope="col">Campaign</th>', page)
-    assert re.search(r">campaign \d+</a>", page)
+    form = (await client.get("/admin/polls/campaignnote/add", headers=HTML)).text
+    (campaign,) = re.findall(r'<option value="(\d+)">campaign \1</option>', form)
+    note = {"campaign_id": campaign, "text": "Call the printer"}
+    assert (await client.post("/admin/polls/campaignnote/add", data=note)).status_code == 303
+    page = (await client.get("/admin/polls/campaignnote", headers=HTML)).text
+    assert re.search(r'<th scope="col">Campaign note</th>', page)
+    assert re.search(r">campaign note \d+</a>", page)
 
 
 async def test_a_bad_query_string_shows_the_first_page(client: AsyncTestClient) -> None:
@@ -284,6 +293,7 @@ async def test_every_kind_of_column_round_trips(client: AsyncTestClient) -> None
     data = {
         "name": "Autumn",
         "status": "live",
+        "channel": "web",
         "budget": "1234.50",
         "ratio": "0.25",
         "active": "on",
@@ -300,8 +310,15 @@ async def test_every_kind_of_column_round_trips(client: AsyncTestClient) -> None
     assert str(campaign.budget) == "1234.50"
     assert (campaign.ratio, campaign.active, campaign.featured) == (0.25, True, False)
     assert campaign.starts.isoformat() == "2025-09-01"
+    listing = (await client.get("/admin/polls/campaign", headers=HTML)).text
+    assert re.search(
+        r">Autumn</a></th>\s*<td>Live</td>\s*<td>1234.50</td>\s*<td>No</td>\s*"
+        r"<td>2025-09-01</td>\s*<td>—</td>",
+        listing,
+    )
     page = (await client.get(response.headers["location"], headers=HTML)).text
     assert '<option value="live" selected>' in page
+    assert '<option value="web" selected>web</option>' in page
     assert 'value="1234.50"' in page
     assert '<option value="false" selected>No</option>' in page
     assert f"<dd>{campaign.code}</dd>" in page
@@ -311,6 +328,7 @@ async def test_every_kind_of_column_round_trips(client: AsyncTestClient) -> None
     assert {c["field"]: c["new"] for c in entry.changes} == {
         "name": "Autumn",
         "status": "live",
+        "channel": "web",
         "budget": "1234.50",
         "ratio": 0.25,
         "active": True,
