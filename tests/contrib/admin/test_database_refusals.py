@@ -130,3 +130,20 @@ async def test_deleting_needs_the_permission_on_what_cascades(any_client: AsyncT
     response = await any_client.post(f"/admin/polls/question/{alone.id}/delete")
     assert response.status_code == 303
     assert await rows(app, Question) == 1
+
+
+async def test_a_value_the_database_cannot_store_is_a_form_error(
+    any_client: AsyncTestClient, backend: str
+) -> None:
+    """A budget beyond NUMERIC(10, 2) is refused by PostgreSQL and MariaDB: the form says
+    so (422) and nothing is stored; SQLite stores any number."""
+    app: App = any_client.app  # type: ignore[assignment]
+    await sign_in(any_client)
+    data = {"name": "Big", "status": "live", "channel": "web", "budget": "123456789012.34"}
+    response = await any_client.post("/admin/polls/campaign/add", data=data)
+    if backend == "sqlite":
+        assert response.status_code == 303
+        return
+    assert response.status_code == 422
+    assert "A value cannot be stored" in response.text
+    assert await rows(app, Campaign) == 0
