@@ -20,6 +20,7 @@ PACKAGES = [
     "schooner.testing",
     "schooner.websockets",
     # batteries
+    "schooner.contrib.admin",
     "schooner.contrib.cache",
     "schooner.contrib.csrf",
     "schooner.contrib.forms",

@@ -113,8 +113,9 @@ def example_apps() -> list[tuple[str, Path]]:
         for p in DOCS.glob("*.py")
         if "\napp = App(" in p.read_text()
         and p.name not in BROKEN_ON_PURPOSE
-        # Models register their tables once per process; test_orm_examples imports these.
-        and not p.name.startswith("orm_")
+        # Models register their tables once per process; test_orm_examples imports these,
+        # and test_admin_examples runs the admin's in a process of its own.
+        and not p.name.startswith(("orm_", "admin_"))
     )
     return [(p.relative_to(ROOT).as_posix(), p) for p in files]
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime
+import decimal
 import enum
 from pathlib import Path
 from typing import Annotated, Literal
@@ -160,6 +162,45 @@ def test_html_attributes_mirror_the_constraints() -> None:
     assert form["contact_email"].widget == "email"
     assert form["topic"].widget == "select"
     assert AvatarForm()["avatar"].attributes()["accept"] == "image/*"
+
+
+class MeasureForm(Form):
+    price: decimal.Decimal
+    at: datetime.datetime
+    on: datetime.date | None = None
+
+
+def test_decimals_are_numbers_with_any_step() -> None:
+    """A Decimal field is a number input that takes fractions, converted exactly."""
+    form = MeasureForm({"price": "12.50", "at": "2025-03-01T10:30:00"})
+    assert form.is_valid, form.errors
+    assert form.price == decimal.Decimal("12.50")
+    assert form["price"].widget == "number"
+    assert form["price"].attributes()["step"] == "any"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2025-03-01T10:30", datetime.datetime(2025, 3, 1, 10, 30)),
+        ("2025-03-01T10:30:15", datetime.datetime(2025, 3, 1, 10, 30, 15)),
+        ("2025-03-01T10:30:15.250", datetime.datetime(2025, 3, 1, 10, 30, 15, 250000)),
+    ],
+)
+def test_datetime_local_values_are_read_with_or_without_seconds(
+    raw: str, expected: datetime.datetime
+) -> None:
+    """What a datetime-local input sends (seconds left out when zero) is a valid datetime."""
+    form = MeasureForm({"price": "1", "at": raw})
+    assert form.is_valid, form.errors
+    assert form.at == expected
+
+
+@pytest.mark.parametrize("raw", ["2025-03-01T25:30", "2025-03-01 10:30x", "10:30"])
+def test_a_malformed_datetime_is_a_readable_error(raw: str) -> None:
+    """A value that is no date and time is refused with a sentence, not msgspec's message."""
+    form = MeasureForm({"price": "1", "at": raw})
+    assert form.errors == {"at": ["Enter a valid date and time."]}
 
 
 # -- through the app -------------------------------------------------------------------------

@@ -6,6 +6,7 @@ developer: msgspec's own messages are translated into such sentences.
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 import re
 from typing import Any
@@ -16,6 +17,8 @@ from schooner.contrib.forms._fields import FieldSpec
 from schooner.datastructures import UploadFile
 
 __all__ = ["FALSE", "TRUE", "clean"]
+
+_MINUTES = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 
 TRUE = frozenset({"on", "true", "1", "yes"})
 FALSE = frozenset({"", "off", "false", "0", "no"})
@@ -63,6 +66,10 @@ def _convert(spec: FieldSpec, raw: Any) -> tuple[Any, str | None]:
     choices = spec.choices
     if choices and str(raw) not in {value for value, _ in choices}:
         return None, "Select a valid choice."
+    if spec.annotation is datetime.datetime and isinstance(raw, str) and _MINUTES.fullmatch(raw):
+        # A datetime-local input sends no seconds when they are zero (HTML's "valid normalized
+        # local date and time string"); RFC 3339, which msgspec reads, requires them.
+        raw += ":00"
     try:
         return msgspec.convert(raw, spec.target, strict=False), None
     except msgspec.ValidationError as exc:
@@ -93,8 +100,12 @@ _MESSAGES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"Expected `str` matching regex"), "Enter a value in the expected format."),
     (re.compile(r"Expected `int`"), "Enter a whole number."),
     (re.compile(r"Expected `float`"), "Enter a number."),
-    (re.compile(r"Expected `date`|Invalid RFC3339 encoded date"), "Enter a valid date."),
-    (re.compile(r"Expected `datetime`|Invalid RFC3339"), "Enter a valid date and time."),
+    # "datetime" before "date": the date pattern is a prefix of the datetime message.
+    (
+        re.compile(r"Expected `datetime`|Invalid RFC3339 encoded datetime"),
+        "Enter a valid date and time.",
+    ),
+    (re.compile(r"Expected `date`|Invalid RFC3339"), "Enter a valid date."),
     (re.compile(r"Invalid enum value"), "Select a valid choice."),
 ]
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
+import decimal
 import enum
 import types
 from collections.abc import Sequence
@@ -130,7 +131,7 @@ class FieldSpec:
             return "checkbox"
         if self.choices:
             return "select"
-        if self.annotation in (int, float):
+        if self.annotation in (int, float, decimal.Decimal):
             return "number"
         if self.annotation is datetime.date:
             return "date"
@@ -159,7 +160,8 @@ class FieldSpec:
         ):
             if value is not None:
                 attributes[name] = _number(value) if isinstance(value, float) else str(value)
-        if self.annotation is float and self.widget == "number":
+        if self.annotation in (float, decimal.Decimal) and self.widget == "number":
+            # Without a step, a browser accepts whole numbers only.
             attributes["step"] = "any"
         if self.is_file and f.content_types:
             attributes["accept"] = ",".join(f.content_types)

@@ -82,7 +82,7 @@ from schooner.contrib.orm._serialize import (
     schema_for,
 )
 from schooner.contrib.orm._session import TransactionMiddleware
-from schooner.contrib.orm._types import UTCDateTime, python_type_of, utcnow
+from schooner.contrib.orm._types import UTCDateTime, integer_bounds, python_type_of, utcnow
 
 __all__ = [
     "NAMING_CONVENTION",
@@ -112,6 +112,7 @@ __all__ = [
     "databases_of",
     "get_for_update",
     "get_or_404",
+    "integer_bounds",
     "model_from",
     "paginate",
     "paginate_keyset",

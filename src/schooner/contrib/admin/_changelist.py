@@ -1,0 +1,183 @@
+"""The change list's query, built in one place: search, sort, count and one page of rows.
+
+``?q=`` searches (every word must be found, ignoring case, in one of the search fields),
+``?o=field`` or ``?o=-field`` sorts by a sortable column (then by the model's ordering, then
+by the primary key, so that pages never overlap), ``?p=`` picks the page (numbers out of
+range show the nearest page). Anything else in the query string is ignored, and a value
+that makes no sense is treated as absent: a list page never fails on its address.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+from sqlalchemy.sql import ColumnElement
+
+from schooner.contrib.admin._plan import AdminModel, FieldPath
+from schooner.contrib.admin._values import display, object_label
+
+__all__ = ["ChangeList", "ListQuery", "Row", "change_list"]
+
+MAX_TERMS = 10
+MAX_TERM_LENGTH = 100
+MAX_QUERY_LENGTH = 500
+# Characters no search term needs, some of which databases refuse in text (NUL).
+_UNWANTED = re.compile(r"[\x00-\x1f\x7f\ud800-\udfff]")
+_PAGE = re.compile(r"[0-9]{1,9}")
+
+
+@dataclass(frozen=True, slots=True)
+class ListQuery:
+    """What the visitor asked the list for.
+
+    Attributes:
+        q: the search text (trimmed).
+        order: a sortable key, ``-`` first for descending; ``None`` for the default order.
+        page: the page number, from 1.
+    """
+
+    q: str = ""
+    order: str | None = None
+    page: int = 1
+
+    @classmethod
+    def parse(cls, params: Mapping[str, str], model: AdminModel) -> ListQuery:
+        """Read ``q``, ``o`` and ``p``; what is not valid is left out."""
+        q = _UNWANTED.sub("", params.get("q", ""))[:MAX_QUERY_LENGTH].strip()
+        order = params.get("o")
+        if order is None or model.sort_path(order.removeprefix("-")) is None:
+            order = None
+        raw = params.get("p", "1")
+        page = int(raw) if _PAGE.fullmatch(raw) else 1
+        return cls(q=q if model.search else "", order=order, page=max(page, 1))
+
+    def terms(self) -> list[str]:
+        """The search words (at most ten, each at most 100 characters)."""
+        return [word[:MAX_TERM_LENGTH] for word in self.q.split()[:MAX_TERMS]]
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One row of the list: its object, primary key and the text of each cell."""
+
+    obj: Any
+    pk: Any
+    cells: list[str]
+
+
+@dataclass(frozen=True, slots=True)
+class ChangeList:
+    """One page of the list.
+
+    Attributes:
+        rows: the page's rows.
+        total: how many rows match the search.
+        page: the page shown (the one asked for, brought into range).
+        pages: how many pages there are (at least 1).
+        query: what was asked.
+    """
+
+    rows: list[Row]
+    total: int
+    page: int
+    pages: int
+    query: ListQuery
+
+
+class _Joins:
+    """The outer joins a statement needs to read, search and sort by paths, each made once."""
+
+    def __init__(self, model: AdminModel) -> None:
+        self.model = model
+        self.aliases: dict[tuple[str, ...], Any] = {}
+        self.joins: list[tuple[Any, Any]] = []
+
+    def column(self, path: FieldPath) -> ColumnElement[Any]:
+        entity: Any = self.model.model
+        walked: tuple[str, ...] = ()
+        for relation in path.steps:
+            walked += (relation.key,)
+            alias = self.aliases.get(walked)
+            if alias is None:
+                alias = aliased(relation.mapper.class_)
+                self.aliases[walked] = alias
+                self.joins.append((alias, getattr(entity, relation.key).of_type(alias)))
+            entity = alias
+        found: ColumnElement[Any] = getattr(entity, path.attribute)
+        return found
+
+    def apply(self, statement: Select[Any]) -> Select[Any]:
+        for alias, onclause in self.joins:
+            statement = statement.outerjoin(alias, onclause)
+        return statement
+
+
+async def change_list(db: AsyncSession, model: AdminModel, query: ListQuery) -> ChangeList:
+    """Search, count, sort and fetch one page (see the module documentation)."""
+    joins = _Joins(model)
+    related = [c.path for c in model.columns if c.path is not None and c.path.steps]
+    values = [joins.column(path) for path in related]
+    conditions = []
+    for term in query.terms():
+        matches = [joins.column(path).icontains(term, autoescape=True) for path in model.search]
+        conditions.append(or_(*matches))
+    where = and_(*conditions) if conditions else None
+    pk = getattr(model.model, model.pk)
+    counted = joins.apply(select(pk))
+    if where is not None:
+        counted = counted.where(where)
+    total = int(await db.scalar(select(func.count()).select_from(counted.subquery())) or 0)
+    pages = max(math.ceil(total / model.per_page), 1)
+    page = min(query.page, pages)
+    statement = joins.apply(select(model.model, *values))
+    if where is not None:
+        statement = statement.where(where)
+    statement = statement.order_by(*_ordering(model, query, joins))
+    statement = statement.limit(model.per_page).offset((page - 1) * model.per_page)
+    keys = [path.key for path in related]
+    rows = [
+        _row(model, found[0], dict(zip(keys, found[1:], strict=True)))
+        for found in await db.execute(statement)
+    ]
+    return ChangeList(rows=rows, total=total, page=page, pages=pages, query=query)
+
+
+def _ordering(model: AdminModel, query: ListQuery, joins: _Joins) -> list[Any]:
+    wanted: list[tuple[FieldPath, bool]] = []
+    if query.order is not None:
+        path = model.sort_path(query.order.removeprefix("-"))
+        if path is not None:
+            wanted.append((path, query.order.startswith("-")))
+    wanted += model.ordering
+    terms: list[Any] = []
+    seen: set[str] = set()
+    for path, descending in wanted:
+        if path.key in seen:
+            continue
+        seen.add(path.key)
+        column = joins.column(path)
+        terms.append(column.desc() if descending else column.asc())
+    if model.pk not in seen:  # the tiebreak: a total order, so pages never overlap
+        terms.append(getattr(model.model, model.pk).asc())
+    return terms
+
+
+def _row(model: AdminModel, obj: Any, related: Mapping[str, Any]) -> Row:
+    cells = []
+    for column in model.columns:
+        if column.computed is not None:
+            cells.append(display(column.computed.value(obj)))
+        elif column.path is not None and column.path.steps:
+            cells.append(display(related[column.path.key]))
+        elif column.path is not None:
+            cells.append(display(getattr(obj, column.path.attribute)))
+    if not model.columns:
+        cells.append(object_label(obj, model.verbose_name))
+    return Row(obj=obj, pk=getattr(obj, model.pk), cells=cells)
