@@ -7,6 +7,7 @@ client meant, stays a located 422.
 """
 # No "from __future__ import annotations": handlers here refer to local names.
 
+from collections.abc import Iterator
 from typing import Annotated, Any
 
 import msgspec
@@ -47,11 +48,17 @@ def make_app() -> App:
     return app
 
 
-client = TestClient(make_app())
 FLOAT = "Expected `int`, got `float`"
 
 
-def post(body: str) -> Any:
+@pytest.fixture(scope="module")
+def client() -> Iterator[TestClient]:
+    """One client for the module, closed at its end (its loop thread stops)."""
+    with TestClient(make_app()) as client:
+        yield client
+
+
+def post(client: TestClient, body: str) -> Any:
     return client.post("/lines", content=body, headers={"content-type": "application/json"})
 
 
@@ -65,10 +72,12 @@ def post(body: str) -> Any:
         ('{"quantity": 2.0, "price": 2.0, "limit": 5.0}', {"price": 2.0, "limit": 5}),
     ],
 )
-def test_integral_floats_are_integers(body: str, echoed: dict[str, Any]) -> None:
+def test_integral_floats_are_integers(
+    client: TestClient, body: str, echoed: dict[str, Any]
+) -> None:
     """Every int field (in a list, optional, constrained) takes an integral float as its int;
     float fields keep their floats."""
-    reply = post(body)
+    reply = post(client, body)
     assert reply.status_code == 200, reply.text
     got = reply.json()
     assert {key: got[key] for key in echoed} == echoed
@@ -85,17 +94,17 @@ def test_integral_floats_are_integers(body: str, echoed: dict[str, Any]) -> None
         ('{"quantity": 1, "limit": 0.0}', ["body", "limit"], "Expected `int` >= 1"),
     ],
 )
-def test_other_floats_stay_refused(body: str, loc: list[Any], msg: str) -> None:
+def test_other_floats_stay_refused(client: TestClient, body: str, loc: list[Any], msg: str) -> None:
     """A fraction, or a float past 2**53 (no longer the integer the client wrote), is a 422
     located at the field, with the reason a client can act on."""
-    reply = post(body)
+    reply = post(client, body)
     assert reply.status_code == 422, reply.text
     assert reply.json()["errors"] == [{"loc": loc, "msg": msg, "type": "invalid"}]
 
 
-def test_every_error_is_still_reported() -> None:
+def test_every_error_is_still_reported(client: TestClient) -> None:
     """An integral float beside other faults: the faults are reported, the float is not."""
-    reply = post('{"quantity": 3.0, "price": "x", "sizes": [1.5]}')
+    reply = post(client, '{"quantity": 3.0, "price": "x", "sizes": [1.5]}')
     assert reply.status_code == 422
     assert [error["loc"] for error in reply.json()["errors"]] == [
         ["body", "price"],
@@ -103,7 +112,7 @@ def test_every_error_is_still_reported() -> None:
     ]
 
 
-def test_websocket_messages_take_integral_floats() -> None:
+def test_websocket_messages_take_integral_floats(client: TestClient) -> None:
     """receive_json(type) follows the same rule as a body."""
     with client.websocket_connect("/lines") as ws:
         ws.send_text('{"quantity": 42.0}')
@@ -115,16 +124,16 @@ def test_websocket_messages_take_integral_floats() -> None:
 
 
 @given(st.integers(min_value=-(2**53), max_value=2**53))
-def test_any_exact_integral_float_round_trips(number: int) -> None:
+def test_any_exact_integral_float_round_trips(client: TestClient, number: int) -> None:
     """Through the real ASGI stack: ``float(n)`` written as JSON comes back as ``n``."""
-    reply = post(msgspec.json.encode({"quantity": float(number)}).decode())
+    reply = post(client, msgspec.json.encode({"quantity": float(number)}).decode())
     assert reply.status_code == 200, reply.text
     assert reply.json()["quantity"] == number
 
 
-def test_a_long_list_of_integral_floats_is_fixed_at_once() -> None:
+def test_a_long_list_of_integral_floats_is_fixed_at_once(client: TestClient) -> None:
     """A list of ints written as floats costs one more conversion, not one per item."""
     sizes = [float(n) for n in range(5000)]
-    reply = post(msgspec.json.encode({"quantity": 1, "sizes": sizes}).decode())
+    reply = post(client, msgspec.json.encode({"quantity": 1, "sizes": sizes}).decode())
     assert reply.status_code == 200, reply.text
     assert reply.json()["sizes"] == list(range(5000))
