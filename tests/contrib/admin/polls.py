@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Enum, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from schooner.contrib.admin import Column, Fieldset, ModelAdmin
+from schooner.contrib.admin import Column, Fieldset, Inline, ModelAdmin
 from schooner.contrib.orm import IntPK, Model
 
 if TYPE_CHECKING:
@@ -113,6 +113,7 @@ QUESTIONS = ModelAdmin(
     search_fields=["question_text", "details"],
     ordering=["-pub_date"],
     list_per_page=5,
+    inlines=[Inline(Choice, fields=["choice_text", "votes"], extra=3)],
 )
 CHOICES = ModelAdmin(
     Choice,

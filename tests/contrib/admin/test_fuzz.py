@@ -1,8 +1,9 @@
 """Fuzzing the admin through the whole ASGI stack: never a 5xx.
 
 hypothesis writes arbitrary query strings for the change lists and arbitrary form posts
-for the add and change pages, as a signed-in superuser; every answer must be below 500. The
-site runs on a SQLite database of its own, and the posts really commit.
+for the add and change pages (the question's with its inline choices), as a signed-in
+superuser; every answer must be below 500. The site runs on a SQLite database of its own,
+and the posts really commit.
 """
 
 from __future__ import annotations
@@ -41,6 +42,9 @@ FIELDS = [
     "question_text", "pub_date", "details", "question_id", "choice_text", "votes", "name",
     "status", "budget", "ratio", "active", "featured", "starts", "code", "settings", "id",
     "_continue", "_addanother", "q", "o", "p",
+    "polls-choice-TOTAL", "polls-choice-0-id", "polls-choice-0-choice_text",
+    "polls-choice-0-votes", "polls-choice-0-DELETE", "polls-choice-1-id",
+    "polls-choice-1-choice_text", "polls-choice-1-votes", "polls-choice-1-DELETE",
 ]  # fmt: skip
 text = st.text(max_size=60)
 values = st.one_of(

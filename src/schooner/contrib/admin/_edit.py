@@ -3,11 +3,13 @@
 ``admin:add`` (``label``, ``name``), ``admin:change`` and ``admin:delete`` (``label``,
 ``name``, ``pk``). A GET shows the form (or, to a user who may only view, the values); a
 POST saves and redirects, or shows the form again with what to fix: ``422`` for input the
-form refuses, ``409`` for what the database refuses (a unique value already taken).
+form refuses, ``409`` for what the database refuses (a unique value already taken). The
+add and change pages carry the model's inlines (``_inlines``), saved in the same savepoint.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.exc import DataError, IntegrityError
@@ -15,6 +17,7 @@ from sqlalchemy.exc import DataError, IntegrityError
 from schooner.contrib.admin._audit import changes_between, record, snapshot
 from schooner.contrib.admin._cascade import Preview, preview_deletion
 from schooner.contrib.admin._conflicts import explain_refusal
+from schooner.contrib.admin._inlines import InlineChange, InlineSet, record_rows
 from schooner.contrib.admin._model_form import (
     build_form,
     initial_values,
@@ -30,6 +33,7 @@ from schooner.contrib.auth import Identity
 from schooner.contrib.forms import Form
 from schooner.contrib.orm import AsyncSession
 from schooner.contrib.sessions import Flash
+from schooner.datastructures import FormData
 from schooner.http import Request, Response
 
 __all__ = ["edit_pages"]
@@ -47,17 +51,56 @@ def edit_pages(site: Site) -> None:
 
 
 class _Editor:
-    """One request's edit form: the model, its form class and the foreign keys' rows."""
+    """One request's edit form: the model, its form class, the foreign keys' rows and the
+    inlines."""
 
     def __init__(self, site: Site, model: AdminModel, perms: ModelPerms) -> None:
         self.site = site
         self.model = model
         self.perms = perms
         self.choices: dict[str, list[tuple[str, str]]] = {}
+        self.inlines: list[InlineSet] = []
         self.submitted: frozenset[str] = frozenset()  # the names posted (which button)
+        self.data: Mapping[str, Any] | FormData = {}
 
-    async def load(self, db: AsyncSession) -> None:
-        self.choices = await related_choices(db, self.model.fields, self.site.labels())
+    async def load(
+        self, db: AsyncSession, identity: Identity, obj: Any = None, *, editing: bool = True
+    ) -> None:
+        """The foreign keys' rows, and each inline the user may view with its rows (as text
+        when ``editing`` is false: the parent is only viewed)."""
+        labels = self.site.labels()
+        self.choices = await related_choices(db, self.model.fields, labels)
+        parent = getattr(obj, self.model.pk) if obj is not None else None
+        self.inlines = []
+        for plan in self.model.inlines:
+            perms = await perms_of(self.site.auth, identity, plan.model)
+            if not perms.view:
+                continue
+            inline = InlineSet(plan, perms if editing else ModelPerms(view=True))
+            await inline.load(db, parent, labels)
+            self.inlines.append(inline)
+
+    def show_inlines(self) -> None:
+        """The inlines' rows of a page that was not posted."""
+        for inline in self.inlines:
+            inline.show()
+
+    def bind_inlines(self) -> bool:
+        """Read the posted inline rows; whether all are valid (binds every inline, so each
+        shows its errors)."""
+        results = [inline.bind(self.data) for inline in self.inlines]
+        return all(results)
+
+    async def save_inlines(self, db: AsyncSession, parent: Any) -> list[InlineChange]:
+        """Write the inline rows, in the parent's savepoint."""
+        key = getattr(parent, self.model.pk)
+        return [change for inline in self.inlines for change in await inline.save(db, key)]
+
+    async def record_inlines(
+        self, db: AsyncSession, identity: Identity, changes: list[InlineChange]
+    ) -> None:
+        """One log entry per inline row written, under the inline's model."""
+        await record_rows(db, self.site.user(identity), self.inlines, changes)
 
     def form_class(self, *, adding: bool) -> type[Form]:
         return build_form(self.model.fields, choices=self.choices, adding=adding)
@@ -74,6 +117,7 @@ class _Editor:
             "title": title or (object_label(obj, self.model.verbose_name) if obj else None),
             "perms": self.perms,
             "sections": self.sections(form, obj),
+            "inlines": self.inlines,
         }
         return self.site.page(self.model, "change_form", context, status)
 
@@ -117,8 +161,13 @@ class _Editor:
 async def _bound(editor: _Editor, request: Request, *, adding: bool) -> Form:
     """The posted form; notes which button was pressed."""
     form = await editor.form_class(adding=adding).from_request(request)
-    if request.content_type.lower().startswith(("application/x-www-form", "multipart/")):
-        editor.submitted = frozenset((await request.form()).keys())  # parsed once, cached
+    content_type = request.content_type.lower()
+    if content_type.startswith(("application/x-www-form", "multipart/")):
+        editor.data = await request.form()  # parsed once, cached
+        editor.submitted = frozenset(editor.data.keys())
+    elif "json" in content_type:
+        body = await request.json()  # the form read it: an object
+        editor.data = body if isinstance(body, dict) else {}
     return form
 
 
@@ -129,7 +178,8 @@ def _add(site: Site) -> None:
         model, perms = await site.model(identity, label, name)
         require(perms, "add", model)
         editor = _Editor(site, model, perms)
-        await editor.load(db)
+        await editor.load(db, identity)
+        editor.show_inlines()
         form = editor.form_class(adding=True)(initial=initial_values(None, model.fields))
         return editor.page(form, None)
 
@@ -141,16 +191,18 @@ def _add(site: Site) -> None:
         model, perms = await site.model(identity, label, name)
         require(perms, "add", model)
         editor = _Editor(site, model, perms)
-        await editor.load(db)
+        await editor.load(db, identity)
         form = await _bound(editor, request, adding=True)
         values = values_from(form, model.fields, adding=True) if form.is_valid else {}
-        if not form.is_valid:
+        rows_valid = editor.bind_inlines()
+        if not form.is_valid or not rows_valid:
             return editor.page(form, None, status=422)
         obj = model.model(**values)
         try:
             async with db.begin_nested():
                 db.add(obj)
                 await db.flush()
+                written = await editor.save_inlines(db, obj)
         except (IntegrityError, DataError) as exc:
             status = await explain_refusal(db, model, form, values, error=exc)
             return editor.page(form, None, status=status)
@@ -164,6 +216,7 @@ def _add(site: Site) -> None:
             action="add",
             changes=changes_between({}, after),
         )
+        await editor.record_inlines(db, identity, written)
         return editor.done(request, flash, obj, "added")
 
 
@@ -177,7 +230,8 @@ def _change(site: Site) -> None:
         require(perms, "view", model)
         obj = await site.find(db, model, pk)
         editor = _Editor(site, model, perms)
-        await editor.load(db)
+        await editor.load(db, identity, obj, editing=perms.change)
+        editor.show_inlines()
         form = None
         if perms.change:
             form = editor.form_class(adding=False)(initial=initial_values(obj, model.fields))
@@ -199,10 +253,11 @@ def _change(site: Site) -> None:
         obj = await site.find(db, model, pk)
         title = object_label(obj, model.verbose_name)
         editor = _Editor(site, model, perms)
-        await editor.load(db)
+        await editor.load(db, identity, obj)
         form = await _bound(editor, request, adding=False)
         values = values_from(form, model.fields, adding=False) if form.is_valid else {}
-        if not form.is_valid:
+        rows_valid = editor.bind_inlines()
+        if not form.is_valid or not rows_valid:
             return editor.page(form, obj, title=title, status=422)
         names = [f.name for f in model.fields]
         before = snapshot(obj, names)
@@ -212,14 +267,18 @@ def _change(site: Site) -> None:
                 for attribute, value in values.items():
                     setattr(obj, attribute, value)
                 await db.flush()
+                written = await editor.save_inlines(db, obj)
         except (IntegrityError, DataError) as exc:
             await db.refresh(obj)
             status = await explain_refusal(db, model, form, values, error=exc, pk=key)
             return editor.page(form, obj, title=title, status=status)
         changes = changes_between(before, snapshot(obj, names))
-        if not changes:
+        if not changes and not written:
             flash.info("No fields were changed.")
             return redirect(request.url_for("admin:change", label=label, name=name, pk=key))
+        await editor.record_inlines(db, identity, written)
+        if not changes:
+            return editor.done(request, flash, obj, "changed")
         await record(
             db,
             user=site.user(identity),

@@ -18,12 +18,12 @@ from sqlalchemy.exc import NoInspectionAvailable
 from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipProperty
 
 from schooner.contrib.admin._model_form import EditField, editable_field
-from schooner.contrib.admin._options import Column, ModelAdmin
+from schooner.contrib.admin._options import Column, Inline, ModelAdmin
 from schooner.contrib.admin._values import humanize, verbose_name_of
 from schooner.contrib.auth import app_label
 from schooner.exceptions import ImproperlyConfigured
 
-__all__ = ["Action", "AdminModel", "FieldPath", "ListColumn", "Section"]
+__all__ = ["Action", "AdminModel", "FieldPath", "InlineModel", "ListColumn", "Section"]
 
 Action = Literal["view", "add", "change", "delete"]
 
@@ -79,6 +79,27 @@ class Section:
     items: tuple[str | Column[Any], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class InlineModel:
+    """An ``Inline`` resolved: the related model's own plan (its form fields, names and
+    permissions) and the foreign key that ties its rows to the parent.
+
+    Attributes:
+        model: the inline model, resolved as a ``ModelAdmin`` of its ``fields``.
+        fk: the attribute name of the foreign key column to the parent.
+        extra: how many empty rows to offer.
+    """
+
+    model: AdminModel
+    fk: str
+    extra: int
+
+    @property
+    def prefix(self) -> str:
+        """What the names of its inputs start with: ``polls-choice``."""
+        return f"{self.model.label}-{self.model.name}"
+
+
 class AdminModel:
     """One registered model, resolved (see the module documentation).
 
@@ -112,6 +133,7 @@ class AdminModel:
                 self.sortable[column.sort_key] = self.path(column.sort_key)
         self.editable: dict[str, EditField] = {}
         self.sections = self._layout()
+        self.inlines = [self._inline(item, per_page) for item in options.inlines]
 
     def __repr__(self) -> str:
         return f"<AdminModel {self.label}.{self.name}>"
@@ -273,6 +295,42 @@ class AdminModel:
         if column.primary_key or {**column.info, **prop.info}.get("read_only"):
             return None  # shown read-only: the database or the ORM sets it
         return editable_field(self.mapper, prop)
+
+    def _inline(self, inline: Inline, per_page: int) -> InlineModel:
+        """Resolve an ``Inline``: find its key to this model, then plan its fields."""
+        where = f"{self.where}: Inline({inline.model.__name__})"
+        mapper = _mapper(inline.model, where)
+        keys = [
+            prop.key
+            for prop in mapper.column_attrs
+            if any(
+                fk.column.table is self.mapper.local_table for fk in prop.columns[0].foreign_keys
+            )
+        ]
+        if inline.fk is not None and inline.fk not in keys:
+            raise ImproperlyConfigured(
+                f"{where}: fk={inline.fk!r} is not a foreign key to {self.model.__name__} "
+                f"(those are: {_listing(keys)})."
+            )
+        if inline.fk is None and len(keys) != 1:
+            raise ImproperlyConfigured(
+                f"{where}: {inline.model.__name__} has {len(keys)} foreign keys to "
+                f"{self.model.__name__} ({_listing(keys)}); name one with fk=..."
+            )
+        fk = inline.fk or keys[0]
+        if inline.fields is not None and fk in inline.fields:
+            raise ImproperlyConfigured(
+                f"{where}: fields names {fk!r}, the key to the {self.verbose_name} the rows "
+                "belong to; the page sets it, leave it out."
+            )
+        options = ModelAdmin(
+            inline.model,
+            fields=inline.fields,
+            exclude=() if inline.fields is not None else (fk,),
+            verbose_name=inline.verbose_name,
+            verbose_name_plural=inline.verbose_name_plural,
+        )
+        return InlineModel(AdminModel(options, per_page=per_page), fk, inline.extra)
 
 
 def _mapper(model: type[Any], where: str) -> Mapper[Any]:
