@@ -14,7 +14,7 @@ from sqlalchemy import JSON, Enum, ForeignKey, Numeric, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schooner.contrib.admin import Column, Fieldset, Inline, ModelAdmin
-from schooner.contrib.orm import IntPK, Model
+from schooner.contrib.orm import IntPK, Model, Versioned
 
 if TYPE_CHECKING:
     from schooner.app import App
@@ -98,6 +98,19 @@ class QuestionRemark(IntPK, Model):
     text: Mapped[str] = mapped_column(String(100))
 
 
+class Survey(IntPK, Versioned, Model):
+    """A versioned model: the change page checks the version it was made from."""
+
+    __tablename__ = "polls_survey"
+    __app_label__ = "polls"
+
+    title: Mapped[str] = mapped_column(String(100))
+    audience: Mapped[str | None] = mapped_column(String(100))
+
+    def __str__(self) -> str:
+        return self.title
+
+
 def was_published_recently(question: Question) -> bool:
     """A computed column."""
     return question.pub_date.year >= 2025
@@ -131,6 +144,7 @@ CAMPAIGNS = ModelAdmin(
     ],
     readonly_fields=["code"],
 )
+SURVEYS = ModelAdmin(Survey, list_display=["title", "version"])
 
 
 class Polls:

@@ -1,11 +1,9 @@
-"""The pages that write: add, change and delete a row, each recorded in the audit log.
+"""The pages that write: add, change and delete a row (with its inlines), each logged.
 
-``admin:add`` (``label``, ``name``), ``admin:change`` and ``admin:delete`` (``label``,
-``name``, ``pk``). A GET shows the form (or, to a user who may only view, the values); a
-POST saves and redirects, or shows the form again with what to fix: ``422`` for input the
-form refuses, ``409`` for what the database refuses (a unique value already taken). The
-add and change pages carry the model's inlines (``_inlines``), saved in the same savepoint.
-"""
+``admin:add`` (``label``, ``name``), ``admin:change`` and ``admin:delete`` (``pk`` too).
+A GET shows the form (or, to a user who may only view, the values); a POST saves and
+redirects, or shows the form again: ``422`` for input the form refuses, ``409`` for what
+the database refuses (a unique value taken) or a row changed since the form was made."""
 
 from __future__ import annotations
 
@@ -13,11 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from schooner.contrib.admin._audit import changes_between, record, snapshot
 from schooner.contrib.admin._cascade import Preview, preview_deletion
 from schooner.contrib.admin._conflicts import explain_refusal
 from schooner.contrib.admin._inlines import InlineChange, InlineSet, record_rows
+from schooner.contrib.admin._locking import STALE, current_values, is_stale, version_of
 from schooner.contrib.admin._model_form import (
     build_form,
     initial_values,
@@ -106,7 +106,13 @@ class _Editor:
         return build_form(self.model.fields, choices=self.choices, adding=adding)
 
     def page(
-        self, form: Form | None, obj: Any, *, title: str | None = None, status: int = 200
+        self,
+        form: Form | None,
+        obj: Any,
+        *,
+        title: str | None = None,
+        status: int = 200,
+        current: list[tuple[str, str]] | None = None,
     ) -> Response:
         adding = obj is None
         context = {
@@ -118,8 +124,18 @@ class _Editor:
             "perms": self.perms,
             "sections": self.sections(form, obj),
             "inlines": self.inlines,
+            "version": version_of(self.model, obj),
+            "current": current or [],
         }
         return self.site.page(self.model, "change_form", context, status)
+
+    def conflict(self, form: Form, obj: Any, title: str) -> Response:
+        """The page again (``409``): the row changed since the form was made; the user's
+        input, the row's current values, and the current version in the form."""
+        self.bind_inlines()  # the rows as typed, too
+        form.add_error(None, STALE.format(name=self.model.verbose_name))
+        current = current_values(self.model, obj, self.choices)
+        return self.page(form, obj, title=title, status=409, current=current)
 
     def sections(self, form: Form | None, obj: Any) -> list[dict[str, Any]]:
         """The page's groups: bound fields where the form edits, text elsewhere."""
@@ -255,6 +271,8 @@ def _change(site: Site) -> None:
         editor = _Editor(site, model, perms)
         await editor.load(db, identity, obj)
         form = await _bound(editor, request, adding=False)
+        if is_stale(model, obj, editor.data):
+            return editor.conflict(form, obj, title)
         values = values_from(form, model.fields, adding=False) if form.is_valid else {}
         rows_valid = editor.bind_inlines()
         if not form.is_valid or not rows_valid:
@@ -268,6 +286,9 @@ def _change(site: Site) -> None:
                     setattr(obj, attribute, value)
                 await db.flush()
                 written = await editor.save_inlines(db, obj)
+        except StaleDataError:  # saved by someone else since this request read it
+            await db.refresh(obj)
+            return editor.conflict(form, obj, title)
         except (IntegrityError, DataError) as exc:
             await db.refresh(obj)
             status = await explain_refusal(db, model, form, values, error=exc, pk=key)
