@@ -1,7 +1,8 @@
 """Fuzzing the admin through the whole ASGI stack: never a 5xx.
 
 hypothesis writes arbitrary query strings for the change lists and arbitrary form posts
-for the add and change pages (the question's with its inline choices), as a signed-in
+for the add and change pages (the question's with its inline choices, a remark's with its
+autocomplete question), and queries for the autocomplete search, as a signed-in
 superuser; every answer must be below 500. The site runs on a SQLite database of its own,
 and the posts really commit.
 """
@@ -28,7 +29,8 @@ from schooner.contrib.orm.testing import TestDatabase
 from schooner.testing import TestClient
 
 from .conftest import admin_app
-from .polls import Campaign, Choice, Question
+from .polls import QUESTIONS, Campaign, Choice, Question
+from .test_autocomplete import REMARKS
 
 FUZZ = settings(
     max_examples=120,
@@ -37,14 +39,19 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-LISTS = ["/admin/polls/question", "/admin/polls/choice", "/admin/polls/campaign"]
+LISTS = [
+    "/admin/polls/question",
+    "/admin/polls/choice",
+    "/admin/polls/campaign",
+    "/admin/polls/question/autocomplete",
+]
 FIELDS = [
     "question_text", "pub_date", "details", "question_id", "choice_text", "votes", "name",
     "status", "budget", "ratio", "active", "featured", "starts", "code", "settings", "id",
     "_continue", "_addanother", "q", "o", "p",
     "polls-choice-TOTAL", "polls-choice-0-id", "polls-choice-0-choice_text",
     "polls-choice-0-votes", "polls-choice-0-DELETE", "polls-choice-1-id",
-    "polls-choice-1-choice_text", "polls-choice-1-votes", "polls-choice-1-DELETE",
+    "polls-choice-1-choice_text", "polls-choice-1-votes", "polls-choice-1-DELETE", "text",
 ]  # fmt: skip
 text = st.text(max_size=60)
 values = st.one_of(
@@ -71,7 +78,7 @@ def site(tmp_path: Path) -> Iterator[tuple[App, User, int]]:
     question.choices = [Choice(choice_text="Yes")]
     asyncio.run(_store(database.url, user, question, Campaign(name="Seed", budget=1)))
     try:
-        yield admin_app(database, tmp_path), user, question.id
+        yield admin_app(database, tmp_path, models=[QUESTIONS, REMARKS]), user, question.id
     finally:
         database.run(database.drop())
 
@@ -94,6 +101,7 @@ def test_no_query_string_or_form_post_gives_a_server_error(site: tuple[App, User
             "/admin/polls/question/add",
             "/admin/polls/choice/add",
             "/admin/polls/campaign/add",
+            "/admin/polls/questionremark/add",
         ]
 
         @FUZZ

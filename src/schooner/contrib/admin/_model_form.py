@@ -26,7 +26,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
@@ -186,16 +186,22 @@ def build_form(
 
 
 async def related_choices(
-    db: AsyncSession, fields: Sequence[EditField], labels: Mapping[type[Any], str]
+    db: AsyncSession,
+    fields: Sequence[EditField],
+    labels: Mapping[type[Any], str],
+    *,
+    skip: Collection[str] = (),
 ) -> dict[str, list[tuple[str, str]]]:
     """``(primary key, label)`` of every row each foreign key may refer to.
 
     Args:
         labels: the verbose name of each model the admin knows, for rows without ``__str__``.
+        skip: foreign keys not shown as selects (autocomplete inputs): their rows are not
+            read.
     """
     found: dict[str, list[tuple[str, str]]] = {}
     for item in fields:
-        if item.target is None:
+        if item.target is None or item.name in skip:
             continue
         mapper: Mapper[Any] = item.target.__mapper__
         key = mapper.primary_key[0]

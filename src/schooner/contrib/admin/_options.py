@@ -184,6 +184,10 @@ class ModelAdmin(Generic[M]):
         verbose_name_plural: the plural (default: ``verbose_name`` + ``"s"``).
         inlines: ``Inline`` s: rows of other models that refer to this one, edited on its
             add and change pages.
+        autocomplete_fields: foreign keys (or many-to-one relationships) edited as a text
+            input that takes the related row's id and suggests rows as one types, instead
+            of a select of every row (for large tables). The related model needs a
+            ``ModelAdmin`` with ``search_fields``.
 
     Raises:
         ImproperlyConfigured: an option has the wrong type or value (names are checked when
@@ -203,6 +207,7 @@ class ModelAdmin(Generic[M]):
     verbose_name: str | None = None
     verbose_name_plural: str | None = None
     inlines: Sequence[Inline] = ()
+    autocomplete_fields: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         where = f"ModelAdmin({getattr(self.model, '__name__', self.model)!r})"
@@ -210,7 +215,7 @@ class ModelAdmin(Generic[M]):
             raise ImproperlyConfigured(f"{where}: the first argument is a model class.")
         for option in ("list_display", "readonly_fields"):
             object.__setattr__(self, option, _names(getattr(self, option), f"{where}.{option}"))
-        for option in ("search_fields", "ordering", "exclude"):
+        for option in ("search_fields", "ordering", "exclude", "autocomplete_fields"):
             names = _names(getattr(self, option), f"{where}.{option}")
             if any(isinstance(name, Column) for name in names):
                 raise ImproperlyConfigured(f"{where}: {option} takes field names, not Columns.")

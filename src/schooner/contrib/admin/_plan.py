@@ -8,6 +8,7 @@ layout with the form field of each editable column.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -26,6 +27,8 @@ from schooner.exceptions import ImproperlyConfigured
 __all__ = ["Action", "AdminModel", "FieldPath", "InlineModel", "ListColumn", "Section"]
 
 Action = Literal["view", "add", "change", "delete"]
+
+AUTOCOMPLETE_HELP = "The id of the row, or type words to search for one."
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +137,7 @@ class AdminModel:
         self.editable: dict[str, EditField] = {}
         self.sections = self._layout()
         self.inlines = [self._inline(item, per_page) for item in options.inlines]
+        self.autocomplete = self._autocomplete(options.autocomplete_fields)
 
     def __repr__(self) -> str:
         return f"<AdminModel {self.label}.{self.name}>"
@@ -295,6 +299,26 @@ class AdminModel:
         if column.primary_key or {**column.info, **prop.info}.get("read_only"):
             return None  # shown read-only: the database or the ORM sets it
         return editable_field(self.mapper, prop)
+
+    def _autocomplete(self, names: Sequence[str]) -> dict[str, type[Any]]:
+        """The foreign keys edited as autocomplete inputs, with the models they refer to
+        (whether those have a searchable admin is checked once every model is known)."""
+        found: dict[str, type[Any]] = {}
+        for name in names:
+            prop = self._own_property(name, "autocomplete_fields")
+            key = prop.key if isinstance(prop, ColumnProperty) else self._key_of(prop).key
+            edited = self.editable.get(key)
+            if edited is None or edited.target is None:
+                raise ImproperlyConfigured(
+                    f"{self.where}: autocomplete_fields names {name!r}, which is not a foreign "
+                    "key edited on the page."
+                )
+            field = dataclasses.replace(
+                edited.field, widget="text", autocomplete="off", help_text=AUTOCOMPLETE_HELP
+            )
+            self.editable[key] = dataclasses.replace(edited, field=field)
+            found[key] = edited.target
+        return found
 
     def _inline(self, inline: Inline, per_page: int) -> InlineModel:
         """Resolve an ``Inline``: find its key to this model, then plan its fields."""
