@@ -71,6 +71,7 @@ def _add(site: Site) -> None:
         rows_valid = editor.bind_inlines()
         if not form.is_valid or not rows_valid:
             return editor.page(form, None, status=422)
+        await editor.resolve_many(db, values)
         obj = model.model(**values)
         try:
             async with db.begin_nested():
@@ -80,7 +81,7 @@ def _add(site: Site) -> None:
         except (IntegrityError, DataError) as exc:
             status = await explain_refusal(db, model, form, values, error=exc)
             return editor.page(form, None, status=status)
-        after = snapshot(obj, [f.name for f in model.fields])
+        after = editor.snapshot(obj)
         await record(
             db,
             user=site.user(identity),
@@ -136,8 +137,8 @@ def _change(site: Site) -> None:
         rows_valid = editor.bind_inlines()
         if not form.is_valid or not rows_valid:
             return editor.page(form, obj, title=title, status=422)
-        names = [f.name for f in model.fields]
-        before = snapshot(obj, names)
+        before = editor.snapshot(obj)
+        await editor.resolve_many(db, values)
         key = getattr(obj, model.pk)
         try:
             async with db.begin_nested():
@@ -146,13 +147,13 @@ def _change(site: Site) -> None:
                 await db.flush()
                 written = await editor.save_inlines(db, obj)
         except StaleDataError:  # saved by someone else since this request read it
-            await db.refresh(obj)
+            await editor.reread(db, obj)
             return editor.conflict(form, obj, title)
         except (IntegrityError, DataError) as exc:
-            await db.refresh(obj)
+            await editor.reread(db, obj)
             status = await explain_refusal(db, model, form, values, error=exc, pk=key)
             return editor.page(form, obj, title=title, status=status)
-        changes = changes_between(before, snapshot(obj, names))
+        changes = changes_between(before, editor.snapshot(obj))
         if not changes and not written:
             flash.info("No fields were changed.")
             return redirect(request.url_for("admin:change", label=label, name=name, pk=key))

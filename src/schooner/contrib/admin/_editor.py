@@ -7,6 +7,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from sqlalchemy import select
+
+from schooner.contrib.admin._audit import snapshot
 from schooner.contrib.admin._autocomplete import check_related, current_labels
 from schooner.contrib.admin._inlines import InlineChange, InlineSet, record_rows
 from schooner.contrib.admin._locking import STALE, current_values, version_of
@@ -48,6 +51,9 @@ class Editor:
         labels = self.site.labels()
         model = self.model
         self.choices = await related_choices(db, model.fields, labels, skip=model.autocomplete)
+        many = [item.name for item in model.fields if item.kind == "many"]
+        if obj is not None and many:
+            await db.refresh(obj, many)  # the collections, read now (no I/O in templates)
         keys = {name: getattr(obj, name) for name in model.autocomplete} if obj else {}
         self.current = await current_labels(db, model, keys, labels)
         parent = getattr(obj, self.model.pk) if obj is not None else None
@@ -59,6 +65,33 @@ class Editor:
             inline = InlineSet(plan, perms if editing else ModelPerms(view=True))
             await inline.load(db, parent, labels)
             self.inlines.append(inline)
+
+    async def reread(self, db: AsyncSession, obj: Any) -> None:
+        """Read the row again after a refused save, its many-to-many collections too."""
+        await db.refresh(obj)
+        many = [item.name for item in self.model.fields if item.kind == "many"]
+        if many:
+            await db.refresh(obj, many)
+
+    async def resolve_many(self, db: AsyncSession, values: dict[str, Any]) -> None:
+        """Replace the keys chosen for each many-to-many field by their rows (in key order;
+        a row deleted meanwhile is left out)."""
+        for item in self.model.fields:
+            if item.kind != "many" or item.name not in values or item.target is None:
+                continue
+            key = item.target.__mapper__.primary_key[0]
+            chosen = values[item.name] or []
+            query = select(item.target).where(key.in_(chosen)).order_by(key)
+            values[item.name] = list(await db.scalars(query)) if chosen else []
+
+    def snapshot(self, obj: Any) -> dict[str, Any]:
+        """The edited fields' JSON values; a many-to-many field's labels sorted, so the
+        order rows were read in is no change."""
+        values = snapshot(obj, [item.name for item in self.model.fields])
+        for item in self.model.fields:
+            if item.kind == "many":
+                values[item.name] = sorted(str(label) for label in values[item.name] or [])
+        return values
 
     async def check_related(self, db: AsyncSession, form: Form, values: dict[str, Any]) -> None:
         """Refuse autocomplete ids that name no row; label those that do."""
@@ -148,6 +181,9 @@ class Editor:
             )
         label = edited.label if edited is not None else self.model.path(item).title
         value = getattr(obj, item) if obj is not None else None
+        if edited is not None and edited.kind == "many":
+            names = [object_label(row, edited.label) for row in value or ()]
+            return {"field": None, "label": label, "value": ", ".join(names) or EMPTY}
         text = display(value)
         if edited is not None and edited.target is not None and value is not None:
             text = dict(self.choices.get(item, [])).get(str(value), self.current.get(item, text))

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from schooner.contrib.admin._plan import AdminModel
-from schooner.contrib.admin._values import display
+from schooner.contrib.admin._values import EMPTY, display
 from schooner.datastructures import FormData
 
 __all__ = ["STALE", "VERSION_FIELD", "current_values", "is_stale", "version_key", "version_of"]
@@ -70,6 +70,9 @@ def current_values(
     shown = []
     for item in model.fields:
         value = getattr(obj, item.name)
+        if item.kind == "many":
+            shown.append((item.label, ", ".join(str(row) for row in value) or EMPTY))
+            continue
         text = display(value)
         if item.target is not None and value is not None:
             text = dict(choices.get(item.name, [])).get(str(value), text)

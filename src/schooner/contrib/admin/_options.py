@@ -175,8 +175,9 @@ class ModelAdmin(Generic[M]):
             (``["-pub_date"]``); the primary key always ends it, so pages are stable.
         list_per_page: rows per page (``AdminConfig.list_per_page`` when unset).
         readonly_fields: fields (or ``Column`` s) shown as text on the edit page.
-        fields: the edit page's fields, in order (default: every editable column, then
-            ``readonly_fields``). A relationship to one row names its foreign key.
+        fields: the edit page's fields, in order (default: every editable column, the
+            many-to-many relationships, then ``readonly_fields``). A relationship to one row
+            names its foreign key; a many-to-many relationship is a multiple select.
         fieldsets: the edit page's fields in titled groups, instead of ``fields``.
         exclude: fields left out of the default edit page.
         verbose_name: the model's name in the pages (``"question"``; default from the class

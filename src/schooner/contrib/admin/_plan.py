@@ -18,7 +18,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import NoInspectionAvailable
 from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipProperty
 
-from schooner.contrib.admin._model_form import EditField, editable_field
+from schooner.contrib.admin._model_form import EditField, editable_field, many_field
 from schooner.contrib.admin._options import Column, Inline, ModelAdmin
 from schooner.contrib.admin._values import humanize, verbose_name_of
 from schooner.contrib.auth import app_label
@@ -240,6 +240,7 @@ class AdminModel:
                 for prop in self.mapper.column_attrs
                 if prop.key not in options.exclude and self._default_editable(prop)
             ]
+            names += [r.key for r in self._many() if r.key not in options.exclude]
             extra = [item for item in options.readonly_fields if item not in names]
             groups = [(None, None, (*names, *extra))]
         sections = []
@@ -255,6 +256,8 @@ class AdminModel:
         if isinstance(item, Column):
             return item
         found = self._own_property(item, "fields")
+        if isinstance(found, RelationshipProperty) and found.secondary is not None:
+            return self._many_item(found, seen)
         prop = found if isinstance(found, ColumnProperty) else self._key_of(found)
         if prop.key in seen:
             raise ImproperlyConfigured(f"{self.where}: the field {item!r} is listed twice.")
@@ -267,17 +270,37 @@ class AdminModel:
     def _own_property(
         self, name: str, option: str
     ) -> ColumnProperty[Any] | RelationshipProperty[Any]:
-        """The column named ``name``, or a many-to-one relationship over one column."""
+        """The column named ``name``, a many-to-one relationship over one column, or (for
+        the page's fields) a many-to-many relationship."""
         prop = self.mapper.column_attrs.get(name)
         if prop is not None:
             return prop
         relation = self.mapper.relationships.get(name)
         if relation is not None and not relation.uselist and len(relation.local_columns) == 1:
             return relation
+        if relation is not None and relation in self._many() and option == "fields":
+            return relation
         raise ImproperlyConfigured(
             f"{self.where}: {option} names {name!r}, which is not a column of "
             f"{self.model.__name__} (its columns: {_listing(self.mapper.column_attrs.keys())})."
         )
+
+    def _many(self) -> list[RelationshipProperty[Any]]:
+        """The many-to-many relationships (``secondary=``) the page can edit."""
+        return [
+            r
+            for r in self.mapper.relationships
+            if r.secondary is not None and r.uselist and not r.viewonly and many_field(r)
+        ]
+
+    def _many_item(self, relation: RelationshipProperty[Any], seen: set[str]) -> str:
+        if relation.key in seen:
+            raise ImproperlyConfigured(f"{self.where}: the field {relation.key!r} is listed twice.")
+        seen.add(relation.key)
+        field = many_field(relation)
+        if field is not None:
+            self.editable[relation.key] = field
+        return relation.key
 
     def _key_of(self, relation: RelationshipProperty[Any]) -> ColumnProperty[Any]:
         """The foreign key column of a many-to-one relationship."""
