@@ -11,7 +11,7 @@ from sqlalchemy import ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schooner import App, Settings
-from schooner.contrib.admin import Admin, Column, Fieldset, ModelAdmin
+from schooner.contrib.admin import Admin, Column, Fieldset, Inline, ModelAdmin
 from schooner.contrib.auth import Auth
 from schooner.contrib.csrf import CSRF
 from schooner.contrib.forms import Forms
@@ -77,6 +77,7 @@ questions = ModelAdmin(
         Fieldset("Date information", ["pub_date"], description="In UTC."),
         Fieldset("Notes", ["notes"]),
     ],
+    inlines=[Inline(Choice, fields=["choice_text", "votes"], extra=3)],  # on its page
 )
 # --8<-- [end:admin]
 

@@ -60,6 +60,12 @@ with TestClient(app) as client:
     seen["add choice"] = client.post("/admin/polls/choice/add", data=choice).status_code
     choices = client.get("/admin/polls/choice?q=up", headers=HTML).text
     seen["choice listed"] = "Not much" in choices and "What&#39;s up?" in choices
+    inline = {{"question_text": "Best colour?", "pub_date": "2025-03-02T10:30", "notes": "",
+              "polls-choice-0-choice_text": "Red", "polls-choice-0-votes": "0",
+              "polls-choice-1-choice_text": "Blue", "polls-choice-1-votes": "2"}}
+    seen["add with choices"] = client.post("/admin/polls/question/add", data=inline).status_code
+    colours = client.get("/admin/polls/choice?q=colour", headers=HTML).text
+    seen["inline choices"] = "Red" in colours and "Blue" in colours
 
     sign_in(client, "editor@polls.example")
     index = client.get("/admin/", headers=HTML).text
@@ -82,8 +88,9 @@ print(json.dumps(seen))
 
 def test_the_walkthrough(tmp_path: Path) -> None:
     """admin_setup.txt's commands make the database and the users; the superuser adds a
-    question and a choice; the editor changes the question, and may neither add nor
-    delete; the per-model template applies; the history shows both."""
+    question and a choice, then a question with two choices in one post (the inline); the
+    editor changes the question, and may neither add nor delete; the per-model template
+    applies; the history shows both."""
     script = CHECK.format(docs=str(DOCS), setup=str(DOCS / "admin_setup.txt"), password=PASSWORD)
     done = subprocess.run(
         [sys.executable, "-W", "error", "-c", textwrap.dedent(script)],
@@ -107,6 +114,8 @@ def test_the_walkthrough(tmp_path: Path) -> None:
         "listed": True,
         "add choice": 303,
         "choice listed": True,
+        "add with choices": 303,
+        "inline choices": True,
         "editor adds": False,
         "editor changes": 303,
         "editor deletes": 403,

@@ -10,11 +10,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Numeric, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy import Column as TableColumn
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from schooner.contrib.admin import Column, Fieldset, ModelAdmin
-from schooner.contrib.orm import IntPK, Model
+from schooner.contrib.admin import Column, Fieldset, Inline, ModelAdmin
+from schooner.contrib.orm import IntPK, Model, Versioned
 
 if TYPE_CHECKING:
     from schooner.app import App
@@ -98,6 +99,41 @@ class QuestionRemark(IntPK, Model):
     text: Mapped[str] = mapped_column(String(100))
 
 
+survey_labels = Table(
+    "polls_survey_label",
+    Model.metadata,
+    TableColumn("survey_id", ForeignKey("polls_survey.id", ondelete="CASCADE"), primary_key=True),
+    TableColumn("label_id", ForeignKey("polls_label.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Label(IntPK, Model):
+    """What surveys are filed under (many-to-many)."""
+
+    __tablename__ = "polls_label"
+    __app_label__ = "polls"
+
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Survey(IntPK, Versioned, Model):
+    """A versioned model (the change page checks the version it was made from) with a
+    many-to-many relationship."""
+
+    __tablename__ = "polls_survey"
+    __app_label__ = "polls"
+
+    title: Mapped[str] = mapped_column(String(100))
+    audience: Mapped[str | None] = mapped_column(String(100))
+    labels: Mapped[list[Label]] = relationship(secondary=survey_labels)
+
+    def __str__(self) -> str:
+        return self.title
+
+
 def was_published_recently(question: Question) -> bool:
     """A computed column."""
     return question.pub_date.year >= 2025
@@ -113,6 +149,7 @@ QUESTIONS = ModelAdmin(
     search_fields=["question_text", "details"],
     ordering=["-pub_date"],
     list_per_page=5,
+    inlines=[Inline(Choice, fields=["choice_text", "votes"], extra=3)],
 )
 CHOICES = ModelAdmin(
     Choice,
@@ -130,6 +167,7 @@ CAMPAIGNS = ModelAdmin(
     ],
     readonly_fields=["code"],
 )
+SURVEYS = ModelAdmin(Survey, list_display=["title", "version"])
 
 
 class Polls:

@@ -1,8 +1,10 @@
 """Fuzzing the admin through the whole ASGI stack: never a 5xx.
 
 hypothesis writes arbitrary query strings for the change lists and arbitrary form posts
-for the add and change pages, as a signed-in superuser; every answer must be below 500. The
-site runs on a SQLite database of its own, and the posts really commit.
+for the add and change pages (the question's with its inline choices, a remark's with its
+autocomplete question, a survey's with its many-to-many labels), and queries for the
+autocomplete search, as a signed-in superuser; every answer must be below 500. The site
+runs on a SQLite database of its own, and the posts really commit.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from schooner.contrib.orm.testing import TestDatabase
 from schooner.testing import TestClient
 
 from .conftest import admin_app
-from .polls import Campaign, Choice, Question
+from .polls import QUESTIONS, SURVEYS, Campaign, Choice, Question
+from .test_autocomplete import REMARKS
 
 FUZZ = settings(
     max_examples=120,
@@ -36,11 +39,20 @@ FUZZ = settings(
     database=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
 )
-LISTS = ["/admin/polls/question", "/admin/polls/choice", "/admin/polls/campaign"]
+LISTS = [
+    "/admin/polls/question",
+    "/admin/polls/choice",
+    "/admin/polls/campaign",
+    "/admin/polls/question/autocomplete",
+]
 FIELDS = [
     "question_text", "pub_date", "details", "question_id", "choice_text", "votes", "name",
     "status", "budget", "ratio", "active", "featured", "starts", "code", "settings", "id",
     "_continue", "_addanother", "q", "o", "p",
+    "polls-choice-TOTAL", "polls-choice-0-id", "polls-choice-0-choice_text",
+    "polls-choice-0-votes", "polls-choice-0-DELETE", "polls-choice-1-id",
+    "polls-choice-1-choice_text", "polls-choice-1-votes", "polls-choice-1-DELETE", "text",
+    "title", "audience", "labels", "_version",
 ]  # fmt: skip
 text = st.text(max_size=60)
 values = st.one_of(
@@ -50,7 +62,11 @@ values = st.one_of(
     st.sampled_from(["", "on", "true", "false", "live", "1", "2025-01-01", "2025-01-01T10:00"]),
 )
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | text,
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
     max_leaves=8,
 )
@@ -67,7 +83,7 @@ def site(tmp_path: Path) -> Iterator[tuple[App, User, int]]:
     question.choices = [Choice(choice_text="Yes")]
     asyncio.run(_store(database.url, user, question, Campaign(name="Seed", budget=1)))
     try:
-        yield admin_app(database, tmp_path), user, question.id
+        yield admin_app(database, tmp_path, models=[QUESTIONS, REMARKS, SURVEYS]), user, question.id
     finally:
         database.run(database.drop())
 
@@ -90,6 +106,8 @@ def test_no_query_string_or_form_post_gives_a_server_error(site: tuple[App, User
             "/admin/polls/question/add",
             "/admin/polls/choice/add",
             "/admin/polls/campaign/add",
+            "/admin/polls/questionremark/add",
+            "/admin/polls/survey/add",
         ]
 
         @FUZZ

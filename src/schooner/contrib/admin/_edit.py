@@ -1,33 +1,31 @@
-"""The pages that write: add, change and delete a row, each recorded in the audit log.
+"""The pages that write: add, change and delete a row (with its inlines), each logged.
 
-``admin:add`` (``label``, ``name``), ``admin:change`` and ``admin:delete`` (``label``,
-``name``, ``pk``). A GET shows the form (or, to a user who may only view, the values); a
-POST saves and redirects, or shows the form again with what to fix: ``422`` for input the
-form refuses, ``409`` for what the database refuses (a unique value already taken).
-"""
+``admin:add`` (``label``, ``name``), ``admin:change`` and ``admin:delete`` (``pk`` too).
+A GET shows the form (or, to a user who may only view, the values); a POST saves and
+redirects, or shows the form again: ``422`` for input the form refuses, ``409`` for what
+the database refuses (a unique value taken) or a row changed since the form was made."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from schooner.contrib.admin._audit import changes_between, record, snapshot
 from schooner.contrib.admin._cascade import Preview, preview_deletion
 from schooner.contrib.admin._conflicts import explain_refusal
+from schooner.contrib.admin._editor import Editor, bound
+from schooner.contrib.admin._locking import is_stale
 from schooner.contrib.admin._model_form import (
-    build_form,
     initial_values,
-    related_choices,
     values_from,
 )
-from schooner.contrib.admin._options import Column
 from schooner.contrib.admin._permissions import ModelPerms, perms_of, require
 from schooner.contrib.admin._plan import AdminModel
 from schooner.contrib.admin._site import Site, redirect
-from schooner.contrib.admin._values import EMPTY, display, object_label
+from schooner.contrib.admin._values import object_label
 from schooner.contrib.auth import Identity
-from schooner.contrib.forms import Form
 from schooner.contrib.orm import AsyncSession
 from schooner.contrib.sessions import Flash
 from schooner.http import Request, Response
@@ -46,90 +44,15 @@ def edit_pages(site: Site) -> None:
     _delete(site)
 
 
-class _Editor:
-    """One request's edit form: the model, its form class and the foreign keys' rows."""
-
-    def __init__(self, site: Site, model: AdminModel, perms: ModelPerms) -> None:
-        self.site = site
-        self.model = model
-        self.perms = perms
-        self.choices: dict[str, list[tuple[str, str]]] = {}
-        self.submitted: frozenset[str] = frozenset()  # the names posted (which button)
-
-    async def load(self, db: AsyncSession) -> None:
-        self.choices = await related_choices(db, self.model.fields, self.site.labels())
-
-    def form_class(self, *, adding: bool) -> type[Form]:
-        return build_form(self.model.fields, choices=self.choices, adding=adding)
-
-    def page(
-        self, form: Form | None, obj: Any, *, title: str | None = None, status: int = 200
-    ) -> Response:
-        adding = obj is None
-        context = {
-            "form": form,
-            "obj": obj,
-            "pk": getattr(obj, self.model.pk) if obj is not None else None,
-            "adding": adding,
-            "title": title or (object_label(obj, self.model.verbose_name) if obj else None),
-            "perms": self.perms,
-            "sections": self.sections(form, obj),
-        }
-        return self.site.page(self.model, "change_form", context, status)
-
-    def sections(self, form: Form | None, obj: Any) -> list[dict[str, Any]]:
-        """The page's groups: bound fields where the form edits, text elsewhere."""
-        found = []
-        for section in self.model.sections:
-            items = [self._item(item, form, obj) for item in section.items]
-            found.append(
-                {"title": section.title, "description": section.description, "items": items}
-            )
-        return found
-
-    def _item(self, item: str | Column[Any], form: Form | None, obj: Any) -> dict[str, Any]:
-        if isinstance(item, Column):
-            shown = display(item.value(obj)) if obj is not None else EMPTY
-            return {"field": None, "label": item.title, "value": shown}
-        edited = self.model.editable.get(item)
-        if form is not None and edited is not None:
-            return {"field": form[item], "label": edited.label, "value": None}
-        label = edited.label if edited is not None else self.model.path(item).title
-        value = getattr(obj, item) if obj is not None else None
-        text = display(value)
-        if edited is not None and edited.target is not None and value is not None:
-            text = dict(self.choices.get(item, [])).get(str(value), text)
-        return {"field": None, "label": label, "value": text}
-
-    def done(self, request: Request, flash: Flash, obj: Any, verb: str) -> Response:
-        """Say it is saved and go where the button said."""
-        model = self.model
-        name = object_label(obj, model.verbose_name)
-        flash.success(f"The {model.verbose_name} “{name}” was {verb}.")
-        keys = {"label": model.label, "name": model.name}
-        if "_continue" in self.submitted:
-            return redirect(request.url_for("admin:change", **keys, pk=getattr(obj, model.pk)))
-        if "_addanother" in self.submitted and self.perms.add:
-            return redirect(request.url_for("admin:add", **keys))
-        return redirect(request.url_for("admin:changelist", **keys))
-
-
-async def _bound(editor: _Editor, request: Request, *, adding: bool) -> Form:
-    """The posted form; notes which button was pressed."""
-    form = await editor.form_class(adding=adding).from_request(request)
-    if request.content_type.lower().startswith(("application/x-www-form", "multipart/")):
-        editor.submitted = frozenset((await request.form()).keys())  # parsed once, cached
-    return form
-
-
 def _add(site: Site) -> None:
     @site.get("/{label}/{name}/add", "add")
     async def add_page(label: str, name: str, identity: Identity, db: AsyncSession) -> Response:
         """An empty form, with the columns' defaults."""
         model, perms = await site.model(identity, label, name)
         require(perms, "add", model)
-        editor = _Editor(site, model, perms)
-        await editor.load(db)
+        editor = Editor(site, model, perms)
+        await editor.load(db, identity)
+        editor.show_inlines()
         form = editor.form_class(adding=True)(initial=initial_values(None, model.fields))
         return editor.page(form, None)
 
@@ -140,21 +63,25 @@ def _add(site: Site) -> None:
         """Store a new row, or show the form again with what to fix."""
         model, perms = await site.model(identity, label, name)
         require(perms, "add", model)
-        editor = _Editor(site, model, perms)
-        await editor.load(db)
-        form = await _bound(editor, request, adding=True)
+        editor = Editor(site, model, perms)
+        await editor.load(db, identity)
+        form = await bound(editor, request, adding=True)
         values = values_from(form, model.fields, adding=True) if form.is_valid else {}
-        if not form.is_valid:
+        await editor.check_related(db, form, values)
+        rows_valid = editor.bind_inlines()
+        if not form.is_valid or not rows_valid:
             return editor.page(form, None, status=422)
+        await editor.resolve_many(db, values)
         obj = model.model(**values)
         try:
             async with db.begin_nested():
                 db.add(obj)
                 await db.flush()
+                written = await editor.save_inlines(db, obj)
         except (IntegrityError, DataError) as exc:
             status = await explain_refusal(db, model, form, values, error=exc)
             return editor.page(form, None, status=status)
-        after = snapshot(obj, [f.name for f in model.fields])
+        after = editor.snapshot(obj)
         await record(
             db,
             user=site.user(identity),
@@ -164,6 +91,7 @@ def _add(site: Site) -> None:
             action="add",
             changes=changes_between({}, after),
         )
+        await editor.record_inlines(db, identity, written)
         return editor.done(request, flash, obj, "added")
 
 
@@ -176,8 +104,9 @@ def _change(site: Site) -> None:
         model, perms = await site.model(identity, label, name)
         require(perms, "view", model)
         obj = await site.find(db, model, pk)
-        editor = _Editor(site, model, perms)
-        await editor.load(db)
+        editor = Editor(site, model, perms)
+        await editor.load(db, identity, obj, editing=perms.change)
+        editor.show_inlines()
         form = None
         if perms.change:
             form = editor.form_class(adding=False)(initial=initial_values(obj, model.fields))
@@ -198,28 +127,39 @@ def _change(site: Site) -> None:
         require(perms, "change", model)
         obj = await site.find(db, model, pk)
         title = object_label(obj, model.verbose_name)
-        editor = _Editor(site, model, perms)
-        await editor.load(db)
-        form = await _bound(editor, request, adding=False)
+        editor = Editor(site, model, perms)
+        await editor.load(db, identity, obj)
+        form = await bound(editor, request, adding=False)
+        if is_stale(model, obj, editor.data):
+            return editor.conflict(form, obj, title)
         values = values_from(form, model.fields, adding=False) if form.is_valid else {}
-        if not form.is_valid:
+        await editor.check_related(db, form, values)
+        rows_valid = editor.bind_inlines()
+        if not form.is_valid or not rows_valid:
             return editor.page(form, obj, title=title, status=422)
-        names = [f.name for f in model.fields]
-        before = snapshot(obj, names)
+        before = editor.snapshot(obj)
+        await editor.resolve_many(db, values)
         key = getattr(obj, model.pk)
         try:
             async with db.begin_nested():
                 for attribute, value in values.items():
                     setattr(obj, attribute, value)
                 await db.flush()
+                written = await editor.save_inlines(db, obj)
+        except StaleDataError:  # saved by someone else since this request read it
+            await editor.reread(db, obj)
+            return editor.conflict(form, obj, title)
         except (IntegrityError, DataError) as exc:
-            await db.refresh(obj)
+            await editor.reread(db, obj)
             status = await explain_refusal(db, model, form, values, error=exc, pk=key)
             return editor.page(form, obj, title=title, status=status)
-        changes = changes_between(before, snapshot(obj, names))
-        if not changes:
+        changes = changes_between(before, editor.snapshot(obj))
+        if not changes and not written:
             flash.info("No fields were changed.")
             return redirect(request.url_for("admin:change", label=label, name=name, pk=key))
+        await editor.record_inlines(db, identity, written)
+        if not changes:
+            return editor.done(request, flash, obj, "changed")
         await record(
             db,
             user=site.user(identity),

@@ -15,6 +15,7 @@ column                    form field
 ``Enum``                  select of the enum's members
 ``Uuid``                  text input, checked as a UUID
 a foreign key             select of the related rows
+a many-to-many relation   multiple select of the related rows (``relationship(secondary=...)``)
 ========================  ============================================================
 
 A nullable column may be left empty (``NULL``). Other column types (JSON, binary, …) are not
@@ -26,14 +27,14 @@ from __future__ import annotations
 import dataclasses
 import enum
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from sqlalchemy import Enum, String, Text, select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import ColumnProperty, Mapper
+from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipProperty
 
 from schooner.contrib.admin._values import humanize, object_label, verbose_name_of
 from schooner.contrib.forms import Field, Form
@@ -44,11 +45,12 @@ __all__ = [
     "build_form",
     "editable_field",
     "initial_values",
+    "many_field",
     "related_choices",
     "values_from",
 ]
 
-Kind = Literal["plain", "maybe_bool", "datetime", "foreign_key"]
+Kind = Literal["plain", "maybe_bool", "datetime", "foreign_key", "many"]
 
 EDITABLE_TYPES: tuple[type[Any], ...] = (str, int, float, Decimal, bool, date, datetime, uuid.UUID)
 """Python types of the columns the forms edit (enums too)."""
@@ -124,6 +126,25 @@ def editable_field(mapper: Mapper[Any], prop: ColumnProperty[Any]) -> EditField 
     )
 
 
+def many_field(relation: RelationshipProperty[Any]) -> EditField | None:
+    """The form field of a many-to-many relationship: the keys of the related rows."""
+    keys = relation.mapper.primary_key
+    python = python_type_of(keys[0].type) if len(keys) == 1 else None
+    if python is None:
+        return None
+    return EditField(
+        name=relation.key,
+        label=str(relation.info.get("label") or humanize(relation.key)),
+        annotation=list[python],  # type: ignore[valid-type]  # a type known at run time
+        field=Field(label=None, widget="select"),
+        nullable=True,
+        fills_itself=False,
+        default=None,
+        kind="many",
+        target=relation.mapper.class_,
+    )
+
+
 def _text_options(column: Any) -> dict[str, Any]:
     options: dict[str, Any] = {}
     if isinstance(column.type, Enum) and column.type.enums:
@@ -174,7 +195,10 @@ def build_form(
             field = dataclasses.replace(field, choices=choices[item.name])
         label = dataclasses.replace(field, label=item.label)
         optional = item.nullable or (adding and item.fills_itself)
-        if item.annotation is bool:
+        if item.kind == "many":
+            annotations[item.name] = Annotated[item.annotation, label]
+            namespace[item.name] = []
+        elif item.annotation is bool:
             annotations[item.name] = Annotated[bool, label]
             namespace[item.name] = False
         elif optional:
@@ -186,16 +210,22 @@ def build_form(
 
 
 async def related_choices(
-    db: AsyncSession, fields: Sequence[EditField], labels: Mapping[type[Any], str]
+    db: AsyncSession,
+    fields: Sequence[EditField],
+    labels: Mapping[type[Any], str],
+    *,
+    skip: Collection[str] = (),
 ) -> dict[str, list[tuple[str, str]]]:
     """``(primary key, label)`` of every row each foreign key may refer to.
 
     Args:
         labels: the verbose name of each model the admin knows, for rows without ``__str__``.
+        skip: foreign keys not shown as selects (autocomplete inputs): their rows are not
+            read.
     """
     found: dict[str, list[tuple[str, str]]] = {}
     for item in fields:
-        if item.target is None:
+        if item.target is None or item.name in skip:
             continue
         mapper: Mapper[Any] = item.target.__mapper__
         key = mapper.primary_key[0]
@@ -215,7 +245,9 @@ def initial_values(obj: Any, fields: Sequence[EditField]) -> dict[str, Any]:
     initial: dict[str, Any] = {}
     for item in fields:
         value = getattr(obj, item.name) if obj is not None else item.default
-        if callable(value):
+        if item.kind == "many":
+            value = [str(_pk_of(row)) for row in value or ()]
+        elif callable(value):
             value = None
         if item.kind == "maybe_bool" and value is not None:
             value = "true" if value else "false"

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeAlias, TypeVar
 
 from schooner.exceptions import ImproperlyConfigured
 
-__all__ = ["Cell", "Column", "Fieldset", "ModelAdmin"]
+__all__ = ["Cell", "Column", "Fieldset", "Inline", "ModelAdmin"]
 
 M = TypeVar("M")
 
@@ -24,6 +24,9 @@ Cell: TypeAlias = str | int | float | Decimal | bool | date | datetime | None
 
 MAX_PER_PAGE = 1000
 """The most rows one change-list page may show."""
+
+MAX_EXTRA = 100
+"""The most empty rows an inline may offer."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +95,58 @@ class Fieldset:
             raise ImproperlyConfigured(f"Fieldset({self.title!r}) has no fields.")
 
 
+@dataclass(frozen=True, slots=True)
+class Inline:
+    """Rows of another model that refer to the edited one, edited on its page.
+
+    ::
+
+        ModelAdmin(Question, inlines=[Inline(Choice, fields=["choice_text", "votes"])])
+
+    The parent's add and change pages show each related row as a small form (with a
+    "Delete" box), then ``extra`` empty rows to add; everything is saved in one transaction
+    with the parent, or nothing is. The inline model's own permissions apply: without
+    ``add`` no empty rows, without ``change`` its rows are shown as text, without ``delete``
+    no delete box, without ``view`` no inline at all.
+
+    Args:
+        model: the mapped model class whose rows refer to the parent through a foreign key.
+        fields: the fields of each row (default: its editable columns but the key to the
+            parent).
+        extra: how many empty rows to offer for new rows (0 to 100).
+        fk: the foreign key column to the parent, when the model has more than one.
+        verbose_name: the row's name (default from the class name).
+        verbose_name_plural: the heading (default: ``verbose_name`` + ``"s"``).
+    """
+
+    model: type[Any]
+    _: KW_ONLY
+    fields: Sequence[str] | None = None
+    extra: int = 3
+    fk: str | None = None
+    verbose_name: str | None = None
+    verbose_name_plural: str | None = None
+
+    def __post_init__(self) -> None:
+        where = f"Inline({getattr(self.model, '__name__', self.model)!r})"
+        if not isinstance(self.model, type):
+            raise ImproperlyConfigured(f"{where}: the first argument is a model class.")
+        if self.fields is not None:
+            names = _names(self.fields, f"{where}.fields")
+            if any(isinstance(name, Column) for name in names):
+                raise ImproperlyConfigured(f"{where}: fields takes field names, not Columns.")
+            object.__setattr__(self, "fields", names)
+        extra = self.extra
+        if not isinstance(extra, int) or isinstance(extra, bool) or not 0 <= extra <= MAX_EXTRA:
+            raise ImproperlyConfigured(
+                f"{where}: extra is a whole number from 0 to {MAX_EXTRA} (got {extra!r})."
+            )
+        for option in ("fk", "verbose_name", "verbose_name_plural"):
+            value = getattr(self, option)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise ImproperlyConfigured(f"{where}: {option} is a non-empty string.")
+
+
 @dataclass(frozen=True)
 class ModelAdmin(Generic[M]):
     """How the admin shows and edits one model; give it to ``Admin(models=[...])``.
@@ -120,13 +175,20 @@ class ModelAdmin(Generic[M]):
             (``["-pub_date"]``); the primary key always ends it, so pages are stable.
         list_per_page: rows per page (``AdminConfig.list_per_page`` when unset).
         readonly_fields: fields (or ``Column`` s) shown as text on the edit page.
-        fields: the edit page's fields, in order (default: every editable column, then
-            ``readonly_fields``). A relationship to one row names its foreign key.
+        fields: the edit page's fields, in order (default: every editable column, the
+            many-to-many relationships, then ``readonly_fields``). A relationship to one row
+            names its foreign key; a many-to-many relationship is a multiple select.
         fieldsets: the edit page's fields in titled groups, instead of ``fields``.
         exclude: fields left out of the default edit page.
         verbose_name: the model's name in the pages (``"question"``; default from the class
             name: ``BlogPost`` → ``"blog post"``).
         verbose_name_plural: the plural (default: ``verbose_name`` + ``"s"``).
+        inlines: ``Inline`` s: rows of other models that refer to this one, edited on its
+            add and change pages.
+        autocomplete_fields: foreign keys (or many-to-one relationships) edited as a text
+            input that takes the related row's id and suggests rows as one types, instead
+            of a select of every row (for large tables). The related model needs a
+            ``ModelAdmin`` with ``search_fields``.
 
     Raises:
         ImproperlyConfigured: an option has the wrong type or value (names are checked when
@@ -145,6 +207,8 @@ class ModelAdmin(Generic[M]):
     exclude: Sequence[str] = ()
     verbose_name: str | None = None
     verbose_name_plural: str | None = None
+    inlines: Sequence[Inline] = ()
+    autocomplete_fields: Sequence[str] = ()
 
     def __post_init__(self) -> None:
         where = f"ModelAdmin({getattr(self.model, '__name__', self.model)!r})"
@@ -152,7 +216,7 @@ class ModelAdmin(Generic[M]):
             raise ImproperlyConfigured(f"{where}: the first argument is a model class.")
         for option in ("list_display", "readonly_fields"):
             object.__setattr__(self, option, _names(getattr(self, option), f"{where}.{option}"))
-        for option in ("search_fields", "ordering", "exclude"):
+        for option in ("search_fields", "ordering", "exclude", "autocomplete_fields"):
             names = _names(getattr(self, option), f"{where}.{option}")
             if any(isinstance(name, Column) for name in names):
                 raise ImproperlyConfigured(f"{where}: {option} takes field names, not Columns.")
@@ -184,6 +248,10 @@ class ModelAdmin(Generic[M]):
             value = getattr(self, option)
             if value is not None and (not isinstance(value, str) or not value.strip()):
                 raise ImproperlyConfigured(f"{where}: {option} is a non-empty string.")
+        inlines = tuple(self.inlines) if _is_sequence(self.inlines) else None
+        if inlines is None or not all(isinstance(i, Inline) for i in inlines):
+            raise ImproperlyConfigured(f"{where}: inlines is a list of Inline(Model, ...).")
+        object.__setattr__(self, "inlines", inlines)
 
 
 def _is_sequence(value: object) -> bool:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from schooner.contrib.admin._audit import history_of, recent_entries
+from schooner.contrib.admin._autocomplete import autocomplete_page
 from schooner.contrib.admin._changelist import ChangeList, ListQuery, change_list
 from schooner.contrib.admin._edit import edit_pages
 from schooner.contrib.admin._models import LogEntry
@@ -95,6 +96,7 @@ def pages_router(admin: Admin) -> Router:
     _change_list(site)
     _history(site)
     edit_pages(site)
+    autocomplete_page(site)
     return site.router
 
 

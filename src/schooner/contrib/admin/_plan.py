@@ -8,6 +8,7 @@ layout with the form field of each editable column.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -17,15 +18,17 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import NoInspectionAvailable
 from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipProperty
 
-from schooner.contrib.admin._model_form import EditField, editable_field
-from schooner.contrib.admin._options import Column, ModelAdmin
+from schooner.contrib.admin._model_form import EditField, editable_field, many_field
+from schooner.contrib.admin._options import Column, Inline, ModelAdmin
 from schooner.contrib.admin._values import humanize, verbose_name_of
 from schooner.contrib.auth import app_label
 from schooner.exceptions import ImproperlyConfigured
 
-__all__ = ["Action", "AdminModel", "FieldPath", "ListColumn", "Section"]
+__all__ = ["Action", "AdminModel", "FieldPath", "InlineModel", "ListColumn", "Section"]
 
 Action = Literal["view", "add", "change", "delete"]
+
+AUTOCOMPLETE_HELP = "The id of the row, or type words to search for one."
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +82,27 @@ class Section:
     items: tuple[str | Column[Any], ...]
 
 
+@dataclass(frozen=True, slots=True)
+class InlineModel:
+    """An ``Inline`` resolved: the related model's own plan (its form fields, names and
+    permissions) and the foreign key that ties its rows to the parent.
+
+    Attributes:
+        model: the inline model, resolved as a ``ModelAdmin`` of its ``fields``.
+        fk: the attribute name of the foreign key column to the parent.
+        extra: how many empty rows to offer.
+    """
+
+    model: AdminModel
+    fk: str
+    extra: int
+
+    @property
+    def prefix(self) -> str:
+        """What the names of its inputs start with: ``polls-choice``."""
+        return f"{self.model.label}-{self.model.name}"
+
+
 class AdminModel:
     """One registered model, resolved (see the module documentation).
 
@@ -112,6 +136,8 @@ class AdminModel:
                 self.sortable[column.sort_key] = self.path(column.sort_key)
         self.editable: dict[str, EditField] = {}
         self.sections = self._layout()
+        self.inlines = [self._inline(item, per_page) for item in options.inlines]
+        self.autocomplete = self._autocomplete(options.autocomplete_fields)
 
     def __repr__(self) -> str:
         return f"<AdminModel {self.label}.{self.name}>"
@@ -214,6 +240,7 @@ class AdminModel:
                 for prop in self.mapper.column_attrs
                 if prop.key not in options.exclude and self._default_editable(prop)
             ]
+            names += [r.key for r in self._many() if r.key not in options.exclude]
             extra = [item for item in options.readonly_fields if item not in names]
             groups = [(None, None, (*names, *extra))]
         sections = []
@@ -229,6 +256,8 @@ class AdminModel:
         if isinstance(item, Column):
             return item
         found = self._own_property(item, "fields")
+        if isinstance(found, RelationshipProperty) and found.secondary is not None:
+            return self._many_item(found, seen)
         prop = found if isinstance(found, ColumnProperty) else self._key_of(found)
         if prop.key in seen:
             raise ImproperlyConfigured(f"{self.where}: the field {item!r} is listed twice.")
@@ -241,17 +270,37 @@ class AdminModel:
     def _own_property(
         self, name: str, option: str
     ) -> ColumnProperty[Any] | RelationshipProperty[Any]:
-        """The column named ``name``, or a many-to-one relationship over one column."""
+        """The column named ``name``, a many-to-one relationship over one column, or (for
+        the page's fields) a many-to-many relationship."""
         prop = self.mapper.column_attrs.get(name)
         if prop is not None:
             return prop
         relation = self.mapper.relationships.get(name)
         if relation is not None and not relation.uselist and len(relation.local_columns) == 1:
             return relation
+        if relation is not None and relation in self._many() and option == "fields":
+            return relation
         raise ImproperlyConfigured(
             f"{self.where}: {option} names {name!r}, which is not a column of "
             f"{self.model.__name__} (its columns: {_listing(self.mapper.column_attrs.keys())})."
         )
+
+    def _many(self) -> list[RelationshipProperty[Any]]:
+        """The many-to-many relationships (``secondary=``) the page can edit."""
+        return [
+            r
+            for r in self.mapper.relationships
+            if r.secondary is not None and r.uselist and not r.viewonly and many_field(r)
+        ]
+
+    def _many_item(self, relation: RelationshipProperty[Any], seen: set[str]) -> str:
+        if relation.key in seen:
+            raise ImproperlyConfigured(f"{self.where}: the field {relation.key!r} is listed twice.")
+        seen.add(relation.key)
+        field = many_field(relation)
+        if field is not None:
+            self.editable[relation.key] = field
+        return relation.key
 
     def _key_of(self, relation: RelationshipProperty[Any]) -> ColumnProperty[Any]:
         """The foreign key column of a many-to-one relationship."""
@@ -273,6 +322,62 @@ class AdminModel:
         if column.primary_key or {**column.info, **prop.info}.get("read_only"):
             return None  # shown read-only: the database or the ORM sets it
         return editable_field(self.mapper, prop)
+
+    def _autocomplete(self, names: Sequence[str]) -> dict[str, type[Any]]:
+        """The foreign keys edited as autocomplete inputs, with the models they refer to
+        (whether those have a searchable admin is checked once every model is known)."""
+        found: dict[str, type[Any]] = {}
+        for name in names:
+            prop = self._own_property(name, "autocomplete_fields")
+            key = prop.key if isinstance(prop, ColumnProperty) else self._key_of(prop).key
+            edited = self.editable.get(key)
+            if edited is None or edited.target is None:
+                raise ImproperlyConfigured(
+                    f"{self.where}: autocomplete_fields names {name!r}, which is not a foreign "
+                    "key edited on the page."
+                )
+            field = dataclasses.replace(
+                edited.field, widget="text", autocomplete="off", help_text=AUTOCOMPLETE_HELP
+            )
+            self.editable[key] = dataclasses.replace(edited, field=field)
+            found[key] = edited.target
+        return found
+
+    def _inline(self, inline: Inline, per_page: int) -> InlineModel:
+        """Resolve an ``Inline``: find its key to this model, then plan its fields."""
+        where = f"{self.where}: Inline({inline.model.__name__})"
+        mapper = _mapper(inline.model, where)
+        keys = [
+            prop.key
+            for prop in mapper.column_attrs
+            if any(
+                fk.column.table is self.mapper.local_table for fk in prop.columns[0].foreign_keys
+            )
+        ]
+        if inline.fk is not None and inline.fk not in keys:
+            raise ImproperlyConfigured(
+                f"{where}: fk={inline.fk!r} is not a foreign key to {self.model.__name__} "
+                f"(those are: {_listing(keys)})."
+            )
+        if inline.fk is None and len(keys) != 1:
+            raise ImproperlyConfigured(
+                f"{where}: {inline.model.__name__} has {len(keys)} foreign keys to "
+                f"{self.model.__name__} ({_listing(keys)}); name one with fk=..."
+            )
+        fk = inline.fk or keys[0]
+        if inline.fields is not None and fk in inline.fields:
+            raise ImproperlyConfigured(
+                f"{where}: fields names {fk!r}, the key to the {self.verbose_name} the rows "
+                "belong to; the page sets it, leave it out."
+            )
+        options = ModelAdmin(
+            inline.model,
+            fields=inline.fields,
+            exclude=() if inline.fields is not None else (fk,),
+            verbose_name=inline.verbose_name,
+            verbose_name_plural=inline.verbose_name_plural,
+        )
+        return InlineModel(AdminModel(options, per_page=per_page), fk, inline.extra)
 
 
 def _mapper(model: type[Any], where: str) -> Mapper[Any]:

@@ -66,6 +66,15 @@ class Registry:
                 )
             for options in given:
                 self._add(options, owner=owner, per_page=per_page, metadata=metadata)
+        for model in self.models.values():
+            for name, target in model.autocomplete.items():
+                other = self.of_class(target)
+                if other is None or not other.search:
+                    raise ImproperlyConfigured(
+                        f"{model.where}: autocomplete_fields names {name!r}; give "
+                        f"{target.__name__} a ModelAdmin with search_fields, which the "
+                        "suggestions search."
+                    )
 
     def _add(
         self, options: ModelAdmin[Any], *, owner: str, per_page: int, metadata: MetaData
