@@ -256,7 +256,7 @@ def table(results: dict[str, Any], sides: list[str]) -> str:
 
 def parser() -> argparse.ArgumentParser:
     """The command-line options."""
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p = argparse.ArgumentParser(prog="scripts/bench admin", description=__doc__.splitlines()[0])
     p.add_argument("--rows", type=int, default=100_000, help="choices (100,000)")
     p.add_argument("--questions", type=int, default=10_000, help="questions (10,000)")
     p.add_argument("--far-page", type=int, default=500, help="the far page measured (500)")
