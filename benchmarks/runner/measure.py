@@ -96,8 +96,15 @@ class Server:
                 self.process.wait(5)
 
 
-def start(framework: Framework, python: str = sys.executable, timeout: float = 60.0) -> Server:
-    """Start ``framework``'s server on CPU 0 and wait for ``/plaintext`` (or ``/db``) to answer.
+def start(
+    framework: Framework,
+    python: str = sys.executable,
+    timeout: float = 60.0,
+    *,
+    ready: str | None = None,
+) -> Server:
+    """Start ``framework``'s server on CPU 0 and wait for ``ready`` to answer ``200``
+    (by default ``/plaintext``, or ``/db`` for a framework without it).
 
     The cold start is the time from spawning the process to the first ``200``: interpreter,
     imports, app construction, startup hooks and the first request.
@@ -106,7 +113,7 @@ def start(framework: Framework, python: str = sys.executable, timeout: float = 6
     port = free_port()
     log = LOG_DIR / f"{framework.key}.log"
     env = {**os.environ, "PYTHONPATH": str(APPS), "PYTHONDONTWRITEBYTECODE": "1"}
-    first = "/plaintext" if "plaintext" in framework.tests else "/db"
+    first = ready or ("/plaintext" if "plaintext" in framework.tests else "/db")
     began = time.perf_counter()
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -178,17 +185,23 @@ class WrkResult:
     requests: int
     non_2xx: int
     socket_errors: int
+    p50_ms: float = float("nan")
 
 
 _UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
+def _percentile_ms(output: str, percent: int) -> float:
+    """A line of wrk's latency distribution (``99%    2.50ms``) in milliseconds; NaN if absent."""
+    found = re.search(rf"^\s*{percent}%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
+    return float(found.group(1)) * _UNITS[found.group(2)] if found else float("nan")
+
+
 def parse_wrk(output: str) -> WrkResult:
-    """Requests/s, p99 latency and error counts from ``wrk --latency`` output."""
+    """Requests/s, median and p99 latency and error counts from ``wrk --latency`` output."""
     rps_match = re.search(r"Requests/sec:\s+([\d.]+)", output)
     if rps_match is None:
         raise ValueError(f"no Requests/sec in wrk output:\n{output}")
-    p99 = re.search(r"^\s*99%\s+([\d.]+)(us|ms|s)\s*$", output, re.MULTILINE)
     total = re.search(r"(\d+) requests in", output)
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     sockets = re.search(
@@ -196,10 +209,11 @@ def parse_wrk(output: str) -> WrkResult:
     )
     return WrkResult(
         rps=float(rps_match.group(1)),
-        p99_ms=float(p99.group(1)) * _UNITS[p99.group(2)] if p99 else float("nan"),
+        p99_ms=_percentile_ms(output, 99),
         requests=int(total.group(1)) if total else 0,
         non_2xx=int(non_2xx.group(1)) if non_2xx else 0,
         socket_errors=sum(int(n) for n in sockets.groups()) if sockets else 0,
+        p50_ms=_percentile_ms(output, 50),
     )
 
 
@@ -211,12 +225,16 @@ def wrk(
     connections: int,
     script: str | None = None,
     script_args: tuple[str, ...] = (),
+    headers: Mapping[str, str] | None = None,
 ) -> WrkResult:
-    """Load ``path`` with wrk (one thread, pinned to CPU 1) for ``duration`` seconds."""
+    """Load ``path`` with wrk (one thread, pinned to CPU 1) for ``duration`` seconds,
+    sending ``headers`` (a session cookie…) with every request."""
     command = [
         *pin(1), "wrk", "-t1", f"-c{connections}", f"-d{max(1, round(duration))}s",
         "--timeout", "10s", "--latency",
     ]  # fmt: skip
+    for name, value in (headers or {}).items():
+        command += ["-H", f"{name}: {value}"]
     if script:
         command += ["-s", str(WRK_SCRIPTS / script)]
     command.append(f"http://127.0.0.1:{port}{path}")

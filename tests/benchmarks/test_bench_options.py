@@ -91,10 +91,11 @@ Transfer/sec:      6.00MB
 
 @pytest.mark.parametrize(("p99", "ms"), [("850.00us", 0.85), ("2.50ms", 2.5), ("1.20s", 1200.0)])
 def test_parse_wrk(p99: str, ms: float) -> None:
-    """Requests/s, p99 in ms whatever the unit, and the error counts."""
+    """Requests/s, the median and p99 in ms whatever the unit, and the error counts."""
     result = parse_wrk(WRK_OUTPUT.format(p99=p99))
     assert result.rps == 49382.5
     assert result.p99_ms == pytest.approx(ms)
+    assert result.p50_ms == pytest.approx(1.1)
     assert (result.requests, result.non_2xx, result.socket_errors) == (98765, 7, 6)
 
 
