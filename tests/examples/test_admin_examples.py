@@ -60,6 +60,10 @@ with TestClient(app) as client:
     seen["add choice"] = client.post("/admin/polls/choice/add", data=choice).status_code
     choices = client.get("/admin/polls/choice?q=up", headers=HTML).text
     seen["choice listed"] = "Not much" in choices and "What&#39;s up?" in choices
+    filtered = client.get("/admin/polls/choice?question=1", headers=HTML).text
+    seen["filtered"] = "Not much" in filtered and '<option value="1" selected>' in filtered
+    unnoted = client.get("/admin/polls/question?notes=with", headers=HTML).text
+    seen["custom filter"] = "What&#39;s up?" not in unnoted and "0 questions" in unnoted
 
     sign_in(client, "editor@polls.example")
     index = client.get("/admin/", headers=HTML).text
@@ -83,7 +87,8 @@ print(json.dumps(seen))
 def test_the_walkthrough(tmp_path: Path) -> None:
     """admin_setup.txt's commands make the database and the users; the superuser adds a
     question and a choice; the editor changes the question, and may neither add nor
-    delete; the per-model template applies; the history shows both."""
+    delete; the per-model template applies; the filters narrow the lists; the history shows
+    both."""
     script = CHECK.format(docs=str(DOCS), setup=str(DOCS / "admin_setup.txt"), password=PASSWORD)
     done = subprocess.run(
         [sys.executable, "-W", "error", "-c", textwrap.dedent(script)],
@@ -107,6 +112,8 @@ def test_the_walkthrough(tmp_path: Path) -> None:
         "listed": True,
         "add choice": 303,
         "choice listed": True,
+        "filtered": True,
+        "custom filter": True,
         "editor adds": False,
         "editor changes": 303,
         "editor deletes": 403,

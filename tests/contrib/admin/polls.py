@@ -10,10 +10,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Numeric, String, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Numeric, Select, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from schooner.contrib.admin import Column, Fieldset, ModelAdmin
+from schooner.contrib.admin import Column, Fieldset, Filter, ModelAdmin
 from schooner.contrib.orm import IntPK, Model
 
 if TYPE_CHECKING:
@@ -103,6 +103,15 @@ def was_published_recently(question: Question) -> bool:
     return question.pub_date.year >= 2025
 
 
+def with_details(statement: Select[Any], value: str) -> Select[Any]:
+    """A custom filter: questions with details, or without."""
+    if value == "yes":
+        return statement.where(Question.details.is_not(None), Question.details != "")
+    return statement.where((Question.details.is_(None)) | (Question.details == ""))
+
+
+DETAILS = Filter("Details", "details", [("yes", "With details"), ("no", "Without")], with_details)
+
 QUESTIONS = ModelAdmin(
     Question,
     list_display=[
@@ -113,12 +122,14 @@ QUESTIONS = ModelAdmin(
     search_fields=["question_text", "details"],
     ordering=["-pub_date"],
     list_per_page=5,
+    list_filter=["pub_date", DETAILS],
 )
 CHOICES = ModelAdmin(
     Choice,
     list_display=["choice_text", "question__question_text", "votes"],
     search_fields=["choice_text", "question__question_text"],
     ordering=["question__question_text", "choice_text"],
+    list_filter=["question"],
 )
 CAMPAIGNS = ModelAdmin(
     Campaign,
@@ -129,6 +140,7 @@ CAMPAIGNS = ModelAdmin(
         Fieldset("Other", ["settings", Column("Shout", lambda c: c.name.upper())]),
     ],
     readonly_fields=["code"],
+    list_filter=["status", "channel", "active", "featured", "starts"],
 )
 
 

@@ -54,7 +54,15 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
     max_leaves=8,
 )
-query_values = st.one_of(values, st.sampled_from(["-pub_date", "question__question_text", "-"]))
+query_values = st.one_of(
+    values,
+    st.sampled_from(["-pub_date", "question__question_text", "-"]),
+    st.sampled_from(["0", "none", "LIVE", "mail", "yes", "no", "9999-12-31", "0001-01-01"]),
+)
+QUERY_NAMES = [
+    "q", "o", "p", "x", "question", "details", "status", "channel", "active", "featured",
+    "starts__since", "starts__until", "pub_date__since", "pub_date__until",
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -78,8 +86,8 @@ async def _store(url: str, *rows: object) -> None:
 
 
 def test_no_query_string_or_form_post_gives_a_server_error(site: tuple[App, User, int]) -> None:
-    """Any query string on the lists, any form (or JSON body) on the add and change pages:
-    below 500."""
+    """Any query string on the lists (search, sort, page and filters), any form (or JSON
+    body) on the add and change pages: below 500."""
     app, user, question = site
     use_memory_backend(app)
     with TestClient(app) as client:
@@ -95,7 +103,7 @@ def test_no_query_string_or_form_post_gives_a_server_error(site: tuple[App, User
         @FUZZ
         @given(
             path=st.sampled_from(LISTS),
-            query=st.lists(st.tuples(st.sampled_from(["q", "o", "p", "x"]), query_values)),
+            query=st.lists(st.tuples(st.sampled_from(QUERY_NAMES), query_values)),
         )
         def lists(path: str, query: list[tuple[str, str]]) -> None:
             response = client.get(path, params=query, headers={"Accept": "text/html"})

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from schooner.contrib.admin._component import Admin
 from schooner.contrib.admin._config import AdminConfig
+from schooner.contrib.admin._filters import Filter
 from schooner.contrib.admin._models import LogEntry
 from schooner.contrib.admin._options import Cell, Column, Fieldset, ModelAdmin
 from schooner.contrib.admin._registry import AdminModels
@@ -42,6 +43,7 @@ __all__ = [
     "Cell",
     "Column",
     "Fieldset",
+    "Filter",
     "LogEntry",
     "ModelAdmin",
 ]

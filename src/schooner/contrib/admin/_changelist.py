@@ -1,10 +1,12 @@
-"""The change list's query, built in one place: search, sort, count and one page of rows.
+"""The change list's query, built in one place: search, filters, sort, count and one page.
 
 ``?q=`` searches (every word must be found, ignoring case, in one of the search fields),
-``?o=field`` or ``?o=-field`` sorts by a sortable column (then by the model's ordering, then
-by the primary key, so that pages never overlap), ``?p=`` picks the page (numbers out of
-range show the nearest page). Anything else in the query string is ignored, and a value
-that makes no sense is treated as absent: a list page never fails on its address.
+each filter of ``list_filter`` reads its own parameters (``_filters``), ``?o=field`` or
+``?o=-field`` sorts by a sortable column (then by the model's ordering, then by the
+primary key, so that pages never overlap), ``?p=`` picks the page (numbers out of range
+show the nearest page). Anything else in the query string is ignored, and a value that
+makes no sense is treated as absent (a filter's is noted for the page): a list page never
+fails on its address.
 """
 
 from __future__ import annotations
@@ -41,11 +43,15 @@ class ListQuery:
         q: the search text (trimmed).
         order: a sortable key, ``-`` first for descending; ``None`` for the default order.
         page: the page number, from 1.
+        filters: the accepted filter values, ``(parameter, value)``, in filter order.
+        notes: what was ignored, to show on the page.
     """
 
     q: str = ""
     order: str | None = None
     page: int = 1
+    filters: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, params: Mapping[str, str], model: AdminModel) -> ListQuery:
@@ -56,7 +62,23 @@ class ListQuery:
             order = None
         raw = params.get("p", "1")
         page = int(raw) if _PAGE.fullmatch(raw) else 1
-        return cls(q=q if model.search else "", order=order, page=max(page, 1))
+        chosen: list[tuple[str, str]] = []
+        notes: list[str] = []
+        for found in model.filters:
+            for parameter in found.parameters:
+                value = params.get(parameter, "")
+                if value and found.accepts(parameter, value):
+                    chosen.append((parameter, value))
+                elif value:
+                    shown = _UNWANTED.sub("", value)[:40]
+                    notes.append(f"{found.title}: “{shown}” is not one of its choices; ignored.")
+        return cls(
+            q=q if model.search else "",
+            order=order,
+            page=max(page, 1),
+            filters=tuple(chosen),
+            notes=tuple(notes),
+        )
 
     def terms(self) -> list[str]:
         """The search words (at most ten, each at most 100 characters)."""
@@ -130,15 +152,11 @@ async def change_list(db: AsyncSession, model: AdminModel, query: ListQuery) -> 
         conditions.append(or_(*matches))
     where = and_(*conditions) if conditions else None
     pk = getattr(model.model, model.pk)
-    counted = joins.apply(select(pk))
-    if where is not None:
-        counted = counted.where(where)
+    counted = narrowed(joins.apply(select(pk)), model, query, where)
     total = int(await db.scalar(select(func.count()).select_from(counted.subquery())) or 0)
     pages = max(math.ceil(total / model.per_page), 1)
     page = min(query.page, pages)
-    statement = joins.apply(select(model.model, *values))
-    if where is not None:
-        statement = statement.where(where)
+    statement = narrowed(joins.apply(select(model.model, *values)), model, query, where)
     statement = statement.order_by(*_ordering(model, query, joins))
     statement = statement.limit(model.per_page).offset((page - 1) * model.per_page)
     keys = [path.key for path in related]
@@ -147,6 +165,19 @@ async def change_list(db: AsyncSession, model: AdminModel, query: ListQuery) -> 
         for found in await db.execute(statement)
     ]
     return ChangeList(rows=rows, total=total, page=page, pages=pages, query=query)
+
+
+def narrowed(
+    statement: Select[Any], model: AdminModel, query: ListQuery, where: Any
+) -> Select[Any]:
+    """``statement`` with the search's condition and every chosen filter."""
+    if where is not None:
+        statement = statement.where(where)
+    chosen = dict(query.filters)
+    for found in model.filters:
+        if any(p in chosen for p in found.parameters):
+            statement = found.narrow(statement, chosen)
+    return statement
 
 
 def _ordering(model: AdminModel, query: ListQuery, joins: _Joins) -> list[Any]:

@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 from schooner.contrib.admin._audit import history_of, recent_entries
 from schooner.contrib.admin._changelist import ChangeList, ListQuery, change_list
 from schooner.contrib.admin._edit import edit_pages
+from schooner.contrib.admin._filters import filter_views
 from schooner.contrib.admin._models import LogEntry
 from schooner.contrib.admin._permissions import perms_of, require
 from schooner.contrib.admin._plan import AdminModel
@@ -50,8 +51,8 @@ class Header:
 
 
 def query_string(query: ListQuery, **changes: Any) -> str:
-    """``?q=…&o=…&p=…`` for ``query`` with ``changes`` (defaults left out)."""
-    values = {"q": query.q, "o": query.order, "p": query.page, **changes}
+    """``?q=…&<filters>&o=…&p=…`` for ``query`` with ``changes`` (defaults left out)."""
+    values = {"q": query.q, **dict(query.filters), "o": query.order, "p": query.page, **changes}
     params = [(k, str(v)) for k, v in values.items() if v not in (None, "") and (k, v) != ("p", 1)]
     return "?" + urlencode(params) if params else "?"
 
@@ -134,7 +135,9 @@ def _change_list(site: Site) -> None:
         require(perms, "view", model)
         query = ListQuery.parse(request.query_params, model)
         result = await change_list(db, model, query)
-        return site.page(model, "change_list", _list_context(model, result, perms))
+        context = _list_context(model, result, perms)
+        context["filters"] = await filter_views(db, model.filters, dict(query.filters))
+        return site.page(model, "change_list", context)
 
 
 def _list_context(model: AdminModel, result: ChangeList, perms: Any) -> dict[str, Any]:
@@ -150,6 +153,8 @@ def _list_context(model: AdminModel, result: ChangeList, perms: Any) -> dict[str
         "previous": query_string(query, p=result.page - 1) if result.page > 1 else None,
         "next": query_string(query, p=result.page + 1) if result.page < result.pages else None,
         "searching": bool(model.search),
+        "show_all": query_string(query, q=None, p=None),
+        "clear_filters": query_string(ListQuery(q=query.q, order=query.order)),
     }
 
 
