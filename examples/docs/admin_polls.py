@@ -11,13 +11,13 @@ from sqlalchemy import ForeignKey, Select, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schooner import App, Settings
-from schooner.contrib.admin import Admin, Column, Fieldset, Filter, ModelAdmin
+from schooner.contrib.admin import Action, Admin, Column, Fieldset, Filter, ModelAdmin
 from schooner.contrib.auth import Auth
 from schooner.contrib.csrf import CSRF
 from schooner.contrib.forms import Forms
 from schooner.contrib.mail import Mail
 from schooner.contrib.migrations import Migrations
-from schooner.contrib.orm import Database, DatabaseConfig, IntPK, Model
+from schooner.contrib.orm import AsyncSession, Database, DatabaseConfig, IntPK, Model
 from schooner.contrib.security import SecurityHeaders
 from schooner.contrib.sessions import Sessions
 from schooner.contrib.templates import Templates
@@ -73,6 +73,18 @@ def by_notes(statement: Select[Any], value: str) -> Select[Any]:
 with_notes = Filter("Notes", "notes", [("with", "With notes"), ("without", "Without")], by_notes)
 # --8<-- [end:filter]
 
+
+# --8<-- [start:action]
+async def reset_votes(db: AsyncSession, choices: list[Choice]) -> str | None:
+    """A bulk action: the admin logs each choice whose votes it changes."""
+    for choice in choices:
+        choice.votes = 0
+    return f"Votes reset on {len(choices)} choices."  # None: "Reset votes: 3 choices."
+
+
+reset = Action("Reset votes", reset_votes, permission="change")
+# --8<-- [end:action]
+
 questions = ModelAdmin(
     Question,
     list_display=[
@@ -109,6 +121,7 @@ class Polls:
                 list_display=["choice_text", "question__question_text", "votes"],
                 search_fields=["choice_text", "question__question_text"],
                 list_filter=["question"],  # a select of the questions that have choices
+                actions=[reset],  # after the built-in "Delete selected choices"
                 list_per_page=50,
             )
         ]

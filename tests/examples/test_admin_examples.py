@@ -64,6 +64,12 @@ with TestClient(app) as client:
     seen["filtered"] = "Not much" in filtered and '<option value="1" selected>' in filtered
     unnoted = client.get("/admin/polls/question?notes=with", headers=HTML).text
     seen["custom filter"] = "What&#39;s up?" not in unnoted and "0 questions" in unnoted
+    bulk = {{"action": "reset_votes", "_selected": "1", "_list": "question=1"}}
+    done = client.post("/admin/polls/choice/actions", data=bulk)
+    seen["action"] = [done.status_code, done.headers["location"]]
+    seen["action message"] = "Votes reset on 1 choices." in client.get(
+        done.headers["location"], headers=HTML
+    ).text
 
     sign_in(client, "editor@polls.example")
     index = client.get("/admin/", headers=HTML).text
@@ -114,6 +120,8 @@ def test_the_walkthrough(tmp_path: Path) -> None:
         "choice listed": True,
         "filtered": True,
         "custom filter": True,
+        "action": [303, "/admin/polls/choice?question=1"],
+        "action message": True,
         "editor adds": False,
         "editor changes": 303,
         "editor deletes": 403,

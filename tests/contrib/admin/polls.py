@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import JSON, Enum, ForeignKey, Numeric, Select, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from schooner.contrib.admin import Column, Fieldset, Filter, ModelAdmin
-from schooner.contrib.orm import IntPK, Model
+from schooner.contrib.admin import Action, Column, Fieldset, Filter, ModelAdmin
+from schooner.contrib.orm import AsyncSession, IntPK, Model
 
 if TYPE_CHECKING:
     from schooner.app import App
@@ -112,6 +112,29 @@ def with_details(statement: Select[Any], value: str) -> Select[Any]:
 
 DETAILS = Filter("Details", "details", [("yes", "With details"), ("no", "Without")], with_details)
 
+
+async def same_text(db: AsyncSession, questions: list[Question]) -> str | None:
+    """An action the database refuses for two questions or more (the text is unique)."""
+    for question in questions:
+        question.question_text = "Same"
+    return None
+
+
+async def reset_votes(db: AsyncSession, choices: list[Choice]) -> str | None:
+    """An action that changes rows, with a message of its own."""
+    for choice in choices:
+        choice.votes = 0
+    return f"Votes reset on {len(choices)} choices."
+
+
+async def drop_unvoted(db: AsyncSession, choices: list[Choice]) -> str | None:
+    """An action that deletes rows (those without votes)."""
+    for choice in choices:
+        if not choice.votes:
+            await db.delete(choice)
+    return None
+
+
 QUESTIONS = ModelAdmin(
     Question,
     list_display=[
@@ -123,6 +146,7 @@ QUESTIONS = ModelAdmin(
     ordering=["-pub_date"],
     list_per_page=5,
     list_filter=["pub_date", DETAILS],
+    actions=[Action("Give them the same text", same_text)],
 )
 CHOICES = ModelAdmin(
     Choice,
@@ -130,6 +154,10 @@ CHOICES = ModelAdmin(
     search_fields=["choice_text", "question__question_text"],
     ordering=["question__question_text", "choice_text"],
     list_filter=["question"],
+    actions=[
+        Action("Reset votes", reset_votes),
+        Action("Drop unvoted", drop_unvoted, permission="delete", name="drop"),
+    ],
 )
 CAMPAIGNS = ModelAdmin(
     Campaign,

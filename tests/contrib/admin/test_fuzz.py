@@ -59,6 +59,11 @@ query_values = st.one_of(
     st.sampled_from(["-pub_date", "question__question_text", "-"]),
     st.sampled_from(["0", "none", "LIVE", "mail", "yes", "no", "9999-12-31", "0001-01-01"]),
 )
+ACTION_FIELDS = ["action", "_selected", "_page", "_select_page", "_confirm", "_list", "x"]
+action_values = st.one_of(
+    values,
+    st.sampled_from(["delete_selected", "reset_votes", "drop", "same_text", "yes", "?q=a&p=2"]),
+)
 QUERY_NAMES = [
     "q", "o", "p", "x", "question", "details", "status", "channel", "active", "featured",
     "starts__since", "starts__until", "pub_date__since", "pub_date__until",
@@ -87,7 +92,7 @@ async def _store(url: str, *rows: object) -> None:
 
 def test_no_query_string_or_form_post_gives_a_server_error(site: tuple[App, User, int]) -> None:
     """Any query string on the lists (search, sort, page and filters), any form (or JSON
-    body) on the add and change pages: below 500."""
+    body) on the add and change pages, any bulk-action post: below 500."""
     app, user, question = site
     use_memory_backend(app)
     with TestClient(app) as client:
@@ -132,6 +137,20 @@ def test_no_query_string_or_form_post_gives_a_server_error(site: tuple[App, User
             response = client.post(path, json=body)
             assert response.status_code < 500, (path, body, response.text[:500])
 
+        @FUZZ
+        @given(
+            path=st.sampled_from([f"{path}/actions" for path in LISTS]),
+            form=st.lists(st.tuples(st.sampled_from(ACTION_FIELDS), action_values), max_size=10),
+        )
+        def actions(path: str, form: list[tuple[str, str]]) -> None:
+            response = client.post(
+                path,
+                content=urlencode(form),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+            assert response.status_code < 500, (path, form, response.text[:500])
+
         lists()
         posts()
         json_posts()
+        actions()

@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeAlias, TypeVar
 
+from schooner.contrib.admin._actions import Action, check_actions
 from schooner.contrib.admin._filters import Filter
 from schooner.exceptions import ImproperlyConfigured
 
@@ -127,6 +128,8 @@ class ModelAdmin(Generic[M]):
         exclude: fields left out of the default edit page.
         list_filter: the change list's filters: boolean, enum, date and datetime fields,
             many-to-one relationships (or their key columns) and ``Filter`` s.
+        actions: the change list's bulk actions (``Action`` s), after the built-in
+            "delete selected".
         verbose_name: the model's name in the pages (``"question"``; default from the class
             name: ``BlogPost`` → ``"blog post"``).
         verbose_name_plural: the plural (default: ``verbose_name`` + ``"s"``).
@@ -147,6 +150,7 @@ class ModelAdmin(Generic[M]):
     fieldsets: Sequence[Fieldset] | None = None
     exclude: Sequence[str] = ()
     list_filter: Sequence[str | Filter[M]] = ()
+    actions: Sequence[Action[M]] = ()
     verbose_name: str | None = None
     verbose_name_plural: str | None = None
 
@@ -163,6 +167,7 @@ class ModelAdmin(Generic[M]):
             object.__setattr__(self, option, names)
         filters = _names(self.list_filter, f"{where}.list_filter", Filter)
         object.__setattr__(self, "list_filter", filters)
+        object.__setattr__(self, "actions", check_actions(self.actions, where))
         if self.fields is not None:
             object.__setattr__(self, "fields", _names(self.fields, f"{where}.fields"))
         if self.fieldsets is not None:

@@ -2,7 +2,7 @@
 
 Mounted under ``AdminConfig.prefix`` in the ``admin`` namespace: ``admin:index``,
 ``admin:changelist`` (``label``, ``name``), ``admin:history`` (``label``, ``name``, ``pk``);
-the pages that write are in ``_edit``.
+the pages that write are in ``_edit``, the list's bulk actions in ``_bulk``.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 from schooner.contrib.admin._audit import history_of, recent_entries
+from schooner.contrib.admin._bulk import available_actions, bulk_pages
 from schooner.contrib.admin._changelist import ChangeList, ListQuery, change_list
 from schooner.contrib.admin._edit import edit_pages
 from schooner.contrib.admin._filters import filter_views
@@ -96,6 +97,7 @@ def pages_router(admin: Admin) -> Router:
     _change_list(site)
     _history(site)
     edit_pages(site)
+    bulk_pages(site)
     return site.router
 
 
@@ -137,6 +139,8 @@ def _change_list(site: Site) -> None:
         result = await change_list(db, model, query)
         context = _list_context(model, result, perms)
         context["filters"] = await filter_views(db, model.filters, dict(query.filters))
+        context["actions"] = available_actions(model, perms)
+        context["list_query"] = query_string(query).removeprefix("?")
         return site.page(model, "change_list", context)
 
 
