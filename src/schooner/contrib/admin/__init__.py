@@ -15,12 +15,13 @@
 The pages live under ``/admin`` (route names in the ``admin`` namespace) and are for staff
 only: a visitor who is not signed in goes to the accounts login page and back. Each model
 has the accounts battery's four permissions (``polls.view_question`` …), checked on every
-page and post. Lists take filters (``Filter`` for custom ones) and bulk actions
-(``Action``). Forms are derived from the columns through the forms battery; every change
-is recorded in ``admin_log`` (who, when, what, the field diff), shown as each row's history
-and the index's recent actions. Other components add models with an ``admin_models()``
-method (:class:`AdminModels`). Templates are ``admin/<page>.html``, overridden per model by
-``admin/<label>/<model>/<page>.html``. See the "Admin" page of the docs.
+page and post. Lists take filters (``Filter`` for custom ones), bulk actions
+(``Action``) and export to CSV. Forms are derived from the columns through the forms
+battery; every change is recorded in ``admin_log`` (who, when, what, the field diff), shown
+as each row's history and the index's recent actions. Other components add models with an
+``admin_models()`` method (:class:`AdminModels`). Templates are ``admin/<page>.html``,
+overridden per model by ``admin/<label>/<model>/<page>.html``. See the "Admin" page of the
+docs.
 
 Refusals are the accounts battery's ``PermissionDenied`` and the core's ``NotFound``, and
 configuration errors ``ImproperlyConfigured``, so the battery has no exceptions module; its

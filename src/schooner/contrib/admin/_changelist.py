@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,7 +25,7 @@ from sqlalchemy.sql import ColumnElement
 from schooner.contrib.admin._plan import AdminModel, FieldPath
 from schooner.contrib.admin._values import display, object_label
 
-__all__ = ["ChangeList", "ListQuery", "Row", "change_list"]
+__all__ = ["ChangeList", "ListQuery", "Row", "Statements", "change_list", "statements", "values_of"]
 
 MAX_TERMS = 10
 MAX_TERM_LENGTH = 100
@@ -141,8 +141,27 @@ class _Joins:
         return statement
 
 
-async def change_list(db: AsyncSession, model: AdminModel, query: ListQuery) -> ChangeList:
-    """Search, count, sort and fetch one page (see the module documentation)."""
+@dataclass(frozen=True, slots=True)
+class Statements:
+    """The list's statements for a query: its rows (sorted, every page) and their count.
+
+    Attributes:
+        rows: selects the model's objects, then the related values the columns show.
+        count: selects the matching keys (count them).
+        keys: the paths of the related values, in the order ``rows`` selects them.
+    """
+
+    rows: Select[Any]
+    count: Select[Any]
+    keys: list[str]
+
+    def values(self, model: AdminModel, found: Sequence[Any]) -> list[Any]:
+        """The column values of one row of ``rows``."""
+        return values_of(model, found[0], dict(zip(self.keys, found[1:], strict=True)))
+
+
+def statements(model: AdminModel, query: ListQuery) -> Statements:
+    """Search, filter and sort (see the module documentation), for every page at once."""
     joins = _Joins(model)
     related = [c.path for c in model.columns if c.path is not None and c.path.steps]
     values = [joins.column(path) for path in related]
@@ -153,17 +172,22 @@ async def change_list(db: AsyncSession, model: AdminModel, query: ListQuery) -> 
     where = and_(*conditions) if conditions else None
     pk = getattr(model.model, model.pk)
     counted = narrowed(joins.apply(select(pk)), model, query, where)
-    total = int(await db.scalar(select(func.count()).select_from(counted.subquery())) or 0)
-    pages = max(math.ceil(total / model.per_page), 1)
-    page = min(query.page, pages)
     statement = narrowed(joins.apply(select(model.model, *values)), model, query, where)
     statement = statement.order_by(*_ordering(model, query, joins))
-    statement = statement.limit(model.per_page).offset((page - 1) * model.per_page)
-    keys = [path.key for path in related]
-    rows = [
-        _row(model, found[0], dict(zip(keys, found[1:], strict=True)))
-        for found in await db.execute(statement)
-    ]
+    return Statements(rows=statement, count=counted, keys=[path.key for path in related])
+
+
+async def change_list(db: AsyncSession, model: AdminModel, query: ListQuery) -> ChangeList:
+    """Search, count, sort and fetch one page (see the module documentation)."""
+    made = statements(model, query)
+    total = int(await db.scalar(select(func.count()).select_from(made.count.subquery())) or 0)
+    pages = max(math.ceil(total / model.per_page), 1)
+    page = min(query.page, pages)
+    statement = made.rows.limit(model.per_page).offset((page - 1) * model.per_page)
+    rows = []
+    for found in await db.execute(statement):
+        cells = [display(value) for value in made.values(model, found)]
+        rows.append(Row(obj=found[0], pk=getattr(found[0], model.pk), cells=cells))
     return ChangeList(rows=rows, total=total, page=page, pages=pages, query=query)
 
 
@@ -200,15 +224,16 @@ def _ordering(model: AdminModel, query: ListQuery, joins: _Joins) -> list[Any]:
     return terms
 
 
-def _row(model: AdminModel, obj: Any, related: Mapping[str, Any]) -> Row:
-    cells = []
+def values_of(model: AdminModel, obj: Any, related: Mapping[str, Any]) -> list[Any]:
+    """The values of a row's columns (its label when the list has no columns)."""
+    values = []
     for column in model.columns:
         if column.computed is not None:
-            cells.append(display(column.computed.value(obj)))
+            values.append(column.computed.value(obj))
         elif column.path is not None and column.path.steps:
-            cells.append(display(related[column.path.key]))
+            values.append(related[column.path.key])
         elif column.path is not None:
-            cells.append(display(getattr(obj, column.path.attribute)))
+            values.append(getattr(obj, column.path.attribute))
     if not model.columns:
-        cells.append(object_label(obj, model.verbose_name))
-    return Row(obj=obj, pk=getattr(obj, model.pk), cells=cells)
+        values.append(object_label(obj, model.verbose_name))
+    return values

@@ -2,7 +2,8 @@
 
 Mounted under ``AdminConfig.prefix`` in the ``admin`` namespace: ``admin:index``,
 ``admin:changelist`` (``label``, ``name``), ``admin:history`` (``label``, ``name``, ``pk``);
-the pages that write are in ``_edit``, the list's bulk actions in ``_bulk``.
+the pages that write are in ``_edit``, the list's bulk actions in ``_bulk``, its CSV
+export in ``_export``.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from schooner.contrib.admin._audit import history_of, recent_entries
 from schooner.contrib.admin._bulk import available_actions, bulk_pages
 from schooner.contrib.admin._changelist import ChangeList, ListQuery, change_list
 from schooner.contrib.admin._edit import edit_pages
+from schooner.contrib.admin._export import export_pages
 from schooner.contrib.admin._filters import filter_views
 from schooner.contrib.admin._models import LogEntry
 from schooner.contrib.admin._permissions import perms_of, require
@@ -98,6 +100,7 @@ def pages_router(admin: Admin) -> Router:
     _history(site)
     edit_pages(site)
     bulk_pages(site)
+    export_pages(site)
     return site.router
 
 
@@ -141,6 +144,7 @@ def _change_list(site: Site) -> None:
         context["filters"] = await filter_views(db, model.filters, dict(query.filters))
         context["actions"] = available_actions(model, perms)
         context["list_query"] = query_string(query).removeprefix("?")
+        context["export_query"] = query_string(query, p=None)
         return site.page(model, "change_list", context)
 
 
