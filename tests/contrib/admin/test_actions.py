@@ -222,7 +222,7 @@ async def test_bad_posts_are_refused_or_ignored(client: AsyncTestClient) -> None
     for action in ["", "nope", "DELETE_SELECTED"]:
         response = await client.post(f"{CHOICES}/actions", data={"action": action})
         assert response.status_code == 400, action
-    data = {"action": "reset_votes", "_selected": ["abc", "99999", "-1", "1e3"]}
+    data = {"action": "reset_votes", "_selected": ["abc", "99999", "-1", "1e3", str(2**70)]}
     response = await client.post(f"{CHOICES}/actions", data=data)
     assert (response.status_code, response.headers["location"]) == (303, CHOICES)
     page = await client.get(CHOICES, headers=HTML)

@@ -25,7 +25,7 @@ from schooner.contrib.admin._options import MAX_PER_PAGE
 from schooner.contrib.admin._permissions import ModelPerms, perms_of, require
 from schooner.contrib.admin._plan import AdminModel
 from schooner.contrib.admin._site import Site, redirect
-from schooner.contrib.admin._values import object_label
+from schooner.contrib.admin._values import object_label, storable
 from schooner.contrib.auth import Identity
 from schooner.contrib.orm import AsyncSession
 from schooner.contrib.sessions import Flash
@@ -103,12 +103,15 @@ async def _chosen(site: Site, db: AsyncSession, model: AdminModel, form: FormDat
     if len(raw) > 2 * MAX_PER_PAGE:
         raise BadRequest(f"Choose at most {MAX_PER_PAGE} rows at once.")
     keys = set()
+    column = model.mapper.primary_key[0]
     for value in raw:
         if isinstance(value, str) and len(value) <= 100:
             try:
-                keys.add(site.key(model, value))
+                key = site.key(model, value)
             except NotFound:
                 continue
+            if storable(column.type, key):  # else no row has it, and the database would
+                keys.add(key)  # refuse to compare with it
     if not keys:
         return []
     pk = getattr(model.model, model.pk)

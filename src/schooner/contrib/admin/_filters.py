@@ -32,7 +32,13 @@ from sqlalchemy.orm import ColumnProperty, RelationshipProperty
 from sqlalchemy.sql import ColumnElement
 from sqlalchemy.types import TypeDecorator
 
-from schooner.contrib.admin._values import display, humanize, object_label, verbose_name_of
+from schooner.contrib.admin._values import (
+    display,
+    humanize,
+    object_label,
+    storable,
+    verbose_name_of,
+)
 from schooner.exceptions import ImproperlyConfigured
 
 if TYPE_CHECKING:
@@ -173,11 +179,13 @@ class _Related(ListFilter):
         self.nullable = bool(key.nullable)
 
     def _value(self, raw: str) -> Any:
+        """``raw`` as a key of the related table, or ``None`` when it cannot be one."""
         try:
             kind = self.related_pk.type.python_type
-            return msgspec.convert(raw, kind, strict=False)
+            value = msgspec.convert(raw, kind, strict=False)
         except (NotImplementedError, msgspec.ValidationError):
             return None
+        return value if storable(self.key.type, value) else None
 
     def accepts(self, parameter: str, raw: str) -> bool:
         return (raw == NONE and self.nullable) or (len(raw) <= 100 and self._value(raw) is not None)
