@@ -71,7 +71,7 @@ class ListQuery:
                     chosen.append((parameter, value))
                 elif value:
                     shown = _UNWANTED.sub("", value)[:40]
-                    notes.append(f"{found.title}: “{shown}” is not one of its choices; ignored.")
+                    notes.append(f"{found.title}: “{shown}” {found.refusal}; ignored.")
         return cls(
             q=q if model.search else "",
             order=order,

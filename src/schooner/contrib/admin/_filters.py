@@ -112,6 +112,7 @@ class ListFilter(ABC):
     title: str
     parameters: tuple[str, ...]
     kind = "select"  # or "range": a since and an until input
+    refusal = "is not one of its choices"  # what the page says of a value it ignores
 
     @abstractmethod
     def accepts(self, parameter: str, raw: str) -> bool:
@@ -221,6 +222,7 @@ class _Related(ListFilter):
 
 class _Range(ListFilter):
     kind = "range"
+    refusal = "is not a date (YYYY-MM-DD)"
 
     def __init__(self, title: str, name: str, column: Any) -> None:
         self.title = title
