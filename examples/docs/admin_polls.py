@@ -7,17 +7,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Select, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from schooner import App, Settings
-from schooner.contrib.admin import Admin, Column, Fieldset, Inline, ModelAdmin
+from schooner.contrib.admin import Action, Admin, Column, Fieldset, Filter, Inline, ModelAdmin
 from schooner.contrib.auth import Auth
 from schooner.contrib.csrf import CSRF
 from schooner.contrib.forms import Forms
 from schooner.contrib.mail import Mail
 from schooner.contrib.migrations import Migrations
-from schooner.contrib.orm import Database, DatabaseConfig, IntPK, Model
+from schooner.contrib.orm import AsyncSession, Database, DatabaseConfig, IntPK, Model
 from schooner.contrib.security import SecurityHeaders
 from schooner.contrib.sessions import Sessions
 from schooner.contrib.templates import Templates
@@ -63,6 +63,28 @@ def published_recently(question: Question) -> bool:
     return question.pub_date >= datetime.now(UTC) - timedelta(days=1)
 
 
+# --8<-- [start:filter]
+def by_notes(statement: Select[Any], value: str) -> Select[Any]:
+    """Narrow the list to questions with notes ("with") or without ("without")."""
+    has_notes = (Question.notes.is_not(None)) & (Question.notes != "")
+    return statement.where(has_notes if value == "with" else ~has_notes)
+
+
+with_notes = Filter("Notes", "notes", [("with", "With notes"), ("without", "Without")], by_notes)
+# --8<-- [end:filter]
+
+
+# --8<-- [start:action]
+async def reset_votes(db: AsyncSession, choices: list[Choice]) -> str | None:
+    """A bulk action: the admin logs each choice whose votes it changes."""
+    for choice in choices:
+        choice.votes = 0
+    return f"Votes reset on {len(choices)} choices."  # None: "Reset votes: 3 choices."
+
+
+reset = Action("Reset votes", reset_votes, permission="change")
+# --8<-- [end:action]
+
 questions = ModelAdmin(
     Question,
     list_display=[
@@ -72,6 +94,7 @@ questions = ModelAdmin(
     ],
     search_fields=["question_text"],
     ordering=["-pub_date"],
+    list_filter=["pub_date", with_notes],  # a date range, and a filter of our own
     fieldsets=[
         Fieldset(None, ["question_text"]),
         Fieldset("Date information", ["pub_date"], description="In UTC."),
@@ -98,6 +121,8 @@ class Polls:
                 Choice,
                 list_display=["choice_text", "question__question_text", "votes"],
                 search_fields=["choice_text", "question__question_text"],
+                list_filter=["question"],  # a select of the questions that have choices
+                actions=[reset],  # after the built-in "Delete selected choices"
                 list_per_page=50,
             )
         ]

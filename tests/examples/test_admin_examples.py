@@ -60,6 +60,16 @@ with TestClient(app) as client:
     seen["add choice"] = client.post("/admin/polls/choice/add", data=choice).status_code
     choices = client.get("/admin/polls/choice?q=up", headers=HTML).text
     seen["choice listed"] = "Not much" in choices and "What&#39;s up?" in choices
+    filtered = client.get("/admin/polls/choice?question=1", headers=HTML).text
+    seen["filtered"] = "Not much" in filtered and '<option value="1" selected>' in filtered
+    unnoted = client.get("/admin/polls/question?notes=with", headers=HTML).text
+    seen["custom filter"] = "What&#39;s up?" not in unnoted and "0 questions" in unnoted
+    bulk = {{"action": "reset_votes", "_selected": "1", "_list": "question=1"}}
+    done = client.post("/admin/polls/choice/actions", data=bulk)
+    seen["action"] = [done.status_code, done.headers["location"]]
+    seen["action message"] = "Votes reset on 1 choices." in client.get(
+        done.headers["location"], headers=HTML
+    ).text
     inline = {{"question_text": "Best colour?", "pub_date": "2025-03-02T10:30", "notes": "",
               "polls-choice-0-choice_text": "Red", "polls-choice-0-votes": "0",
               "polls-choice-1-choice_text": "Blue", "polls-choice-1-votes": "2"}}
@@ -90,7 +100,7 @@ def test_the_walkthrough(tmp_path: Path) -> None:
     """admin_setup.txt's commands make the database and the users; the superuser adds a
     question and a choice, then a question with two choices in one post (the inline); the
     editor changes the question, and may neither add nor delete; the per-model template
-    applies; the history shows both."""
+    applies; the filters narrow the lists; the history shows both."""
     script = CHECK.format(docs=str(DOCS), setup=str(DOCS / "admin_setup.txt"), password=PASSWORD)
     done = subprocess.run(
         [sys.executable, "-W", "error", "-c", textwrap.dedent(script)],
@@ -114,6 +124,10 @@ def test_the_walkthrough(tmp_path: Path) -> None:
         "listed": True,
         "add choice": 303,
         "choice listed": True,
+        "filtered": True,
+        "custom filter": True,
+        "action": [303, "/admin/polls/choice?question=1"],
+        "action message": True,
         "add with choices": 303,
         "inline choices": True,
         "editor adds": False,

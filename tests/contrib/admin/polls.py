@@ -10,12 +10,12 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Numeric, String, Table, Text
+from sqlalchemy import JSON, Enum, ForeignKey, Numeric, Select, String, Table, Text
 from sqlalchemy import Column as TableColumn
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from schooner.contrib.admin import Column, Fieldset, Inline, ModelAdmin
-from schooner.contrib.orm import IntPK, Model, Versioned
+from schooner.contrib.admin import Action, Column, Fieldset, Filter, Inline, ModelAdmin
+from schooner.contrib.orm import AsyncSession, IntPK, Model, Versioned
 
 if TYPE_CHECKING:
     from schooner.app import App
@@ -139,6 +139,38 @@ def was_published_recently(question: Question) -> bool:
     return question.pub_date.year >= 2025
 
 
+def with_details(statement: Select[Any], value: str) -> Select[Any]:
+    """A custom filter: questions with details, or without."""
+    if value == "yes":
+        return statement.where(Question.details.is_not(None), Question.details != "")
+    return statement.where((Question.details.is_(None)) | (Question.details == ""))
+
+
+DETAILS = Filter("Details", "details", [("yes", "With details"), ("no", "Without")], with_details)
+
+
+async def same_text(db: AsyncSession, questions: list[Question]) -> str | None:
+    """An action the database refuses for two questions or more (the text is unique)."""
+    for question in questions:
+        question.question_text = "Same"
+    return None
+
+
+async def reset_votes(db: AsyncSession, choices: list[Choice]) -> str | None:
+    """An action that changes rows, with a message of its own."""
+    for choice in choices:
+        choice.votes = 0
+    return f"Votes reset on {len(choices)} choices."
+
+
+async def drop_unvoted(db: AsyncSession, choices: list[Choice]) -> str | None:
+    """An action that deletes rows (those without votes)."""
+    for choice in choices:
+        if not choice.votes:
+            await db.delete(choice)
+    return None
+
+
 QUESTIONS = ModelAdmin(
     Question,
     list_display=[
@@ -150,12 +182,19 @@ QUESTIONS = ModelAdmin(
     ordering=["-pub_date"],
     list_per_page=5,
     inlines=[Inline(Choice, fields=["choice_text", "votes"], extra=3)],
+    list_filter=["pub_date", DETAILS],
+    actions=[Action("Give them the same text", same_text)],
 )
 CHOICES = ModelAdmin(
     Choice,
     list_display=["choice_text", "question__question_text", "votes"],
     search_fields=["choice_text", "question__question_text"],
     ordering=["question__question_text", "choice_text"],
+    list_filter=["question"],
+    actions=[
+        Action("Reset votes", reset_votes),
+        Action("Drop unvoted", drop_unvoted, permission="delete", name="drop"),
+    ],
 )
 CAMPAIGNS = ModelAdmin(
     Campaign,
@@ -166,6 +205,7 @@ CAMPAIGNS = ModelAdmin(
         Fieldset("Other", ["settings", Column("Shout", lambda c: c.name.upper())]),
     ],
     readonly_fields=["code"],
+    list_filter=["status", "channel", "active", "featured", "starts"],
 )
 SURVEYS = ModelAdmin(Survey, list_display=["title", "version"])
 

@@ -70,7 +70,20 @@ json_values = st.recursive(
     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(text, inner, max_size=3),
     max_leaves=8,
 )
-query_values = st.one_of(values, st.sampled_from(["-pub_date", "question__question_text", "-"]))
+query_values = st.one_of(
+    values,
+    st.sampled_from(["-pub_date", "question__question_text", "-"]),
+    st.sampled_from(["0", "none", "LIVE", "mail", "yes", "no", "9999-12-31", "0001-01-01"]),
+)
+ACTION_FIELDS = ["action", "_selected", "_page", "_select_page", "_confirm", "_list", "x"]
+action_values = st.one_of(
+    values,
+    st.sampled_from(["delete_selected", "reset_votes", "drop", "same_text", "yes", "?q=a&p=2"]),
+)
+QUERY_NAMES = [
+    "q", "o", "p", "x", "question", "details", "status", "channel", "active", "featured",
+    "starts__since", "starts__until", "pub_date__since", "pub_date__until",
+]  # fmt: skip
 
 
 @pytest.fixture
@@ -94,8 +107,8 @@ async def _store(url: str, *rows: object) -> None:
 
 
 def test_no_query_string_or_form_post_gives_a_server_error(site: tuple[App, User, int]) -> None:
-    """Any query string on the lists, any form (or JSON body) on the add and change pages:
-    below 500."""
+    """Any query string on the lists (search, sort, page and filters), any form (or JSON
+    body) on the add and change pages, any bulk-action post: below 500."""
     app, user, question = site
     use_memory_backend(app)
     with TestClient(app) as client:
@@ -113,7 +126,7 @@ def test_no_query_string_or_form_post_gives_a_server_error(site: tuple[App, User
         @FUZZ
         @given(
             path=st.sampled_from(LISTS),
-            query=st.lists(st.tuples(st.sampled_from(["q", "o", "p", "x"]), query_values)),
+            query=st.lists(st.tuples(st.sampled_from(QUERY_NAMES), query_values)),
         )
         def lists(path: str, query: list[tuple[str, str]]) -> None:
             response = client.get(path, params=query, headers={"Accept": "text/html"})
@@ -142,6 +155,20 @@ def test_no_query_string_or_form_post_gives_a_server_error(site: tuple[App, User
             response = client.post(path, json=body)
             assert response.status_code < 500, (path, body, response.text[:500])
 
+        @FUZZ
+        @given(
+            path=st.sampled_from([f"{path}/actions" for path in LISTS]),
+            form=st.lists(st.tuples(st.sampled_from(ACTION_FIELDS), action_values), max_size=10),
+        )
+        def actions(path: str, form: list[tuple[str, str]]) -> None:
+            response = client.post(
+                path,
+                content=urlencode(form),
+                headers={"Content-Type": "application/x-www-form-urlencoded"},
+            )
+            assert response.status_code < 500, (path, form, response.text[:500])
+
         lists()
         posts()
         json_posts()
+        actions()

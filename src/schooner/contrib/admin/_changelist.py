@@ -1,17 +1,19 @@
-"""The change list's query, built in one place: search, sort, count and one page of rows.
+"""The change list's query, built in one place: search, filters, sort, count and one page.
 
 ``?q=`` searches (every word must be found, ignoring case, in one of the search fields),
-``?o=field`` or ``?o=-field`` sorts by a sortable column (then by the model's ordering, then
-by the primary key, so that pages never overlap), ``?p=`` picks the page (numbers out of
-range show the nearest page). Anything else in the query string is ignored, and a value
-that makes no sense is treated as absent: a list page never fails on its address.
+each filter of ``list_filter`` reads its own parameters (``_filters``), ``?o=field`` or
+``?o=-field`` sorts by a sortable column (then by the model's ordering, then by the
+primary key, so that pages never overlap), ``?p=`` picks the page (numbers out of range
+show the nearest page). Anything else in the query string is ignored, and a value that
+makes no sense is treated as absent (a filter's is noted for the page): a list page never
+fails on its address.
 """
 
 from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +25,7 @@ from sqlalchemy.sql import ColumnElement
 from schooner.contrib.admin._plan import AdminModel, FieldPath
 from schooner.contrib.admin._values import display, object_label
 
-__all__ = ["ChangeList", "ListQuery", "Row", "change_list"]
+__all__ = ["ChangeList", "ListQuery", "Row", "Statements", "change_list", "statements", "values_of"]
 
 MAX_TERMS = 10
 MAX_TERM_LENGTH = 100
@@ -41,11 +43,15 @@ class ListQuery:
         q: the search text (trimmed).
         order: a sortable key, ``-`` first for descending; ``None`` for the default order.
         page: the page number, from 1.
+        filters: the accepted filter values, ``(parameter, value)``, in filter order.
+        notes: what was ignored, to show on the page.
     """
 
     q: str = ""
     order: str | None = None
     page: int = 1
+    filters: tuple[tuple[str, str], ...] = ()
+    notes: tuple[str, ...] = ()
 
     @classmethod
     def parse(cls, params: Mapping[str, str], model: AdminModel) -> ListQuery:
@@ -56,7 +62,23 @@ class ListQuery:
             order = None
         raw = params.get("p", "1")
         page = int(raw) if _PAGE.fullmatch(raw) else 1
-        return cls(q=q if model.search else "", order=order, page=max(page, 1))
+        chosen: list[tuple[str, str]] = []
+        notes: list[str] = []
+        for found in model.filters:
+            for parameter in found.parameters:
+                value = params.get(parameter, "")
+                if value and found.accepts(parameter, value):
+                    chosen.append((parameter, value))
+                elif value:
+                    shown = _UNWANTED.sub("", value)[:40]
+                    notes.append(f"{found.title}: “{shown}” {found.refusal}; ignored.")
+        return cls(
+            q=q if model.search else "",
+            order=order,
+            page=max(page, 1),
+            filters=tuple(chosen),
+            notes=tuple(notes),
+        )
 
     def terms(self) -> list[str]:
         """The search words (at most ten, each at most 100 characters)."""
@@ -119,8 +141,27 @@ class _Joins:
         return statement
 
 
-async def change_list(db: AsyncSession, model: AdminModel, query: ListQuery) -> ChangeList:
-    """Search, count, sort and fetch one page (see the module documentation)."""
+@dataclass(frozen=True, slots=True)
+class Statements:
+    """The list's statements for a query: its rows (sorted, every page) and their count.
+
+    Attributes:
+        rows: selects the model's objects, then the related values the columns show.
+        count: selects the matching keys (count them).
+        keys: the paths of the related values, in the order ``rows`` selects them.
+    """
+
+    rows: Select[Any]
+    count: Select[Any]
+    keys: list[str]
+
+    def values(self, model: AdminModel, found: Sequence[Any]) -> list[Any]:
+        """The column values of one row of ``rows``."""
+        return values_of(model, found[0], dict(zip(self.keys, found[1:], strict=True)))
+
+
+def statements(model: AdminModel, query: ListQuery) -> Statements:
+    """Search, filter and sort (see the module documentation), for every page at once."""
     joins = _Joins(model)
     related = [c.path for c in model.columns if c.path is not None and c.path.steps]
     values = [joins.column(path) for path in related]
@@ -130,23 +171,37 @@ async def change_list(db: AsyncSession, model: AdminModel, query: ListQuery) -> 
         conditions.append(or_(*matches))
     where = and_(*conditions) if conditions else None
     pk = getattr(model.model, model.pk)
-    counted = joins.apply(select(pk))
-    if where is not None:
-        counted = counted.where(where)
-    total = int(await db.scalar(select(func.count()).select_from(counted.subquery())) or 0)
+    counted = narrowed(joins.apply(select(pk)), model, query, where)
+    statement = narrowed(joins.apply(select(model.model, *values)), model, query, where)
+    statement = statement.order_by(*_ordering(model, query, joins))
+    return Statements(rows=statement, count=counted, keys=[path.key for path in related])
+
+
+async def change_list(db: AsyncSession, model: AdminModel, query: ListQuery) -> ChangeList:
+    """Search, count, sort and fetch one page (see the module documentation)."""
+    made = statements(model, query)
+    total = int(await db.scalar(select(func.count()).select_from(made.count.subquery())) or 0)
     pages = max(math.ceil(total / model.per_page), 1)
     page = min(query.page, pages)
-    statement = joins.apply(select(model.model, *values))
+    statement = made.rows.limit(model.per_page).offset((page - 1) * model.per_page)
+    rows = []
+    for found in await db.execute(statement):
+        cells = [display(value) for value in made.values(model, found)]
+        rows.append(Row(obj=found[0], pk=getattr(found[0], model.pk), cells=cells))
+    return ChangeList(rows=rows, total=total, page=page, pages=pages, query=query)
+
+
+def narrowed(
+    statement: Select[Any], model: AdminModel, query: ListQuery, where: Any
+) -> Select[Any]:
+    """``statement`` with the search's condition and every chosen filter."""
     if where is not None:
         statement = statement.where(where)
-    statement = statement.order_by(*_ordering(model, query, joins))
-    statement = statement.limit(model.per_page).offset((page - 1) * model.per_page)
-    keys = [path.key for path in related]
-    rows = [
-        _row(model, found[0], dict(zip(keys, found[1:], strict=True)))
-        for found in await db.execute(statement)
-    ]
-    return ChangeList(rows=rows, total=total, page=page, pages=pages, query=query)
+    chosen = dict(query.filters)
+    for found in model.filters:
+        if any(p in chosen for p in found.parameters):
+            statement = found.narrow(statement, chosen)
+    return statement
 
 
 def _ordering(model: AdminModel, query: ListQuery, joins: _Joins) -> list[Any]:
@@ -169,15 +224,16 @@ def _ordering(model: AdminModel, query: ListQuery, joins: _Joins) -> list[Any]:
     return terms
 
 
-def _row(model: AdminModel, obj: Any, related: Mapping[str, Any]) -> Row:
-    cells = []
+def values_of(model: AdminModel, obj: Any, related: Mapping[str, Any]) -> list[Any]:
+    """The values of a row's columns (its label when the list has no columns)."""
+    values = []
     for column in model.columns:
         if column.computed is not None:
-            cells.append(display(column.computed.value(obj)))
+            values.append(column.computed.value(obj))
         elif column.path is not None and column.path.steps:
-            cells.append(display(related[column.path.key]))
+            values.append(related[column.path.key])
         elif column.path is not None:
-            cells.append(display(getattr(obj, column.path.attribute)))
+            values.append(getattr(obj, column.path.attribute))
     if not model.columns:
-        cells.append(object_label(obj, model.verbose_name))
-    return Row(obj=obj, pk=getattr(obj, model.pk), cells=cells)
+        values.append(object_label(obj, model.verbose_name))
+    return values

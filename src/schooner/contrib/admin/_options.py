@@ -13,6 +13,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeAlias, TypeVar
 
+from schooner.contrib.admin._actions import Action, check_actions
+from schooner.contrib.admin._filters import Filter
 from schooner.exceptions import ImproperlyConfigured
 
 __all__ = ["Cell", "Column", "Fieldset", "Inline", "ModelAdmin"]
@@ -180,6 +182,10 @@ class ModelAdmin(Generic[M]):
             names its foreign key; a many-to-many relationship is a multiple select.
         fieldsets: the edit page's fields in titled groups, instead of ``fields``.
         exclude: fields left out of the default edit page.
+        list_filter: the change list's filters: boolean, enum, date and datetime fields,
+            many-to-one relationships (or their key columns) and ``Filter`` s.
+        actions: the change list's bulk actions (``Action`` s), after the built-in
+            "delete selected".
         verbose_name: the model's name in the pages (``"question"``; default from the class
             name: ``BlogPost`` → ``"blog post"``).
         verbose_name_plural: the plural (default: ``verbose_name`` + ``"s"``).
@@ -205,6 +211,8 @@ class ModelAdmin(Generic[M]):
     fields: Sequence[str | Column[M]] | None = None
     fieldsets: Sequence[Fieldset] | None = None
     exclude: Sequence[str] = ()
+    list_filter: Sequence[str | Filter[M]] = ()
+    actions: Sequence[Action[M]] = ()
     verbose_name: str | None = None
     verbose_name_plural: str | None = None
     inlines: Sequence[Inline] = ()
@@ -221,6 +229,9 @@ class ModelAdmin(Generic[M]):
             if any(isinstance(name, Column) for name in names):
                 raise ImproperlyConfigured(f"{where}: {option} takes field names, not Columns.")
             object.__setattr__(self, option, names)
+        filters = _names(self.list_filter, f"{where}.list_filter", Filter)
+        object.__setattr__(self, "list_filter", filters)
+        object.__setattr__(self, "actions", check_actions(self.actions, where))
         if self.fields is not None:
             object.__setattr__(self, "fields", _names(self.fields, f"{where}.fields"))
         if self.fieldsets is not None:
@@ -258,14 +269,16 @@ def _is_sequence(value: object) -> bool:
     return isinstance(value, Sequence) and not isinstance(value, str | bytes)
 
 
-def _names(value: object, where: str) -> tuple[Any, ...]:
-    """``value`` as a tuple of field names and ``Column`` s, checked."""
+def _names(value: object, where: str, kind: type[Any] = Column) -> tuple[Any, ...]:
+    """``value`` as a tuple of field names and ``Column`` s (or ``kind``), checked."""
     if not _is_sequence(value):
         raise ImproperlyConfigured(
             f"{where} is a list of field names, such as ['question_text'], not {value!r}."
         )
     names: tuple[Any, ...] = tuple(value)  # type: ignore[arg-type]  # _is_sequence checked it
     for name in names:
-        if not (isinstance(name, Column) or (isinstance(name, str) and name)):
-            raise ImproperlyConfigured(f"{where}: {name!r} is not a field name or a Column.")
+        if not (isinstance(name, kind) or (isinstance(name, str) and name)):
+            raise ImproperlyConfigured(
+                f"{where}: {name!r} is not a field name or a {kind.__name__}."
+            )
     return names

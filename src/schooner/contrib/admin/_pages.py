@@ -2,7 +2,8 @@
 
 Mounted under ``AdminConfig.prefix`` in the ``admin`` namespace: ``admin:index``,
 ``admin:changelist`` (``label``, ``name``), ``admin:history`` (``label``, ``name``, ``pk``);
-the pages that write are in ``_edit``.
+the pages that write are in ``_edit``, the list's bulk actions in ``_bulk``, its CSV
+export in ``_export``.
 """
 
 from __future__ import annotations
@@ -13,8 +14,11 @@ from urllib.parse import urlencode
 
 from schooner.contrib.admin._audit import history_of, recent_entries
 from schooner.contrib.admin._autocomplete import autocomplete_page
+from schooner.contrib.admin._bulk import available_actions, bulk_pages
 from schooner.contrib.admin._changelist import ChangeList, ListQuery, change_list
 from schooner.contrib.admin._edit import edit_pages
+from schooner.contrib.admin._export import export_pages
+from schooner.contrib.admin._filters import filter_views
 from schooner.contrib.admin._models import LogEntry
 from schooner.contrib.admin._permissions import perms_of, require
 from schooner.contrib.admin._plan import AdminModel
@@ -51,8 +55,8 @@ class Header:
 
 
 def query_string(query: ListQuery, **changes: Any) -> str:
-    """``?q=…&o=…&p=…`` for ``query`` with ``changes`` (defaults left out)."""
-    values = {"q": query.q, "o": query.order, "p": query.page, **changes}
+    """``?q=…&<filters>&o=…&p=…`` for ``query`` with ``changes`` (defaults left out)."""
+    values = {"q": query.q, **dict(query.filters), "o": query.order, "p": query.page, **changes}
     params = [(k, str(v)) for k, v in values.items() if v not in (None, "") and (k, v) != ("p", 1)]
     return "?" + urlencode(params) if params else "?"
 
@@ -97,6 +101,8 @@ def pages_router(admin: Admin) -> Router:
     _history(site)
     edit_pages(site)
     autocomplete_page(site)
+    bulk_pages(site)
+    export_pages(site)
     return site.router
 
 
@@ -136,7 +142,12 @@ def _change_list(site: Site) -> None:
         require(perms, "view", model)
         query = ListQuery.parse(request.query_params, model)
         result = await change_list(db, model, query)
-        return site.page(model, "change_list", _list_context(model, result, perms))
+        context = _list_context(model, result, perms)
+        context["filters"] = await filter_views(db, model.filters, dict(query.filters))
+        context["actions"] = available_actions(model, perms)
+        context["list_query"] = query_string(query).removeprefix("?")
+        context["export_query"] = query_string(query, p=None)
+        return site.page(model, "change_list", context)
 
 
 def _list_context(model: AdminModel, result: ChangeList, perms: Any) -> dict[str, Any]:
@@ -152,6 +163,8 @@ def _list_context(model: AdminModel, result: ChangeList, perms: Any) -> dict[str
         "previous": query_string(query, p=result.page - 1) if result.page > 1 else None,
         "next": query_string(query, p=result.page + 1) if result.page < result.pages else None,
         "searching": bool(model.search),
+        "show_all": query_string(query, q=None, p=None),
+        "clear_filters": query_string(ListQuery(q=query.q, order=query.order)),
     }
 
 

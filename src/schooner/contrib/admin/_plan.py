@@ -18,6 +18,7 @@ from sqlalchemy import inspect as sa_inspect
 from sqlalchemy.exc import NoInspectionAvailable
 from sqlalchemy.orm import ColumnProperty, Mapper, RelationshipProperty
 
+from schooner.contrib.admin._filters import resolve as resolve_filters
 from schooner.contrib.admin._model_form import EditField, editable_field, many_field
 from schooner.contrib.admin._options import Column, Inline, ModelAdmin
 from schooner.contrib.admin._values import humanize, verbose_name_of
@@ -134,6 +135,7 @@ class AdminModel:
         for column in self.columns:
             if column.sort_key is not None:
                 self.sortable[column.sort_key] = self.path(column.sort_key)
+        self.filters = resolve_filters(self, options.list_filter)
         self.editable: dict[str, EditField] = {}
         self.sections = self._layout()
         self.inlines = [self._inline(item, per_page) for item in options.inlines]

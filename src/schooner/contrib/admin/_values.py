@@ -15,8 +15,19 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import inspect
+from sqlalchemy.types import TypeEngine
 
-__all__ = ["EMPTY", "display", "humanize", "object_label", "to_json", "verbose_name_of"]
+from schooner.contrib.orm import integer_bounds
+
+__all__ = [
+    "EMPTY",
+    "display",
+    "humanize",
+    "object_label",
+    "storable",
+    "to_json",
+    "verbose_name_of",
+]
 
 EMPTY = "—"
 """What an empty value (``None``, an empty string) looks like in a page."""
@@ -89,3 +100,12 @@ def _identity_of(obj: Any) -> str:
     if state is None or state.identity is None:
         return ""
     return ", ".join(str(part) for part in state.identity)
+
+
+def storable(column_type: TypeEngine[Any], value: Any) -> bool:
+    """Whether an integer column can hold ``value`` (a key from an address or a form that
+    no row can have, and that the database would refuse to compare with, is not)."""
+    bounds = integer_bounds(column_type)
+    if bounds is None or not isinstance(value, int) or isinstance(value, bool):
+        return True
+    return bounds[0] <= value <= bounds[1]
