@@ -87,7 +87,8 @@ class PollsData:
 
 # -- checking a page ------------------------------------------------------------------------
 
-_CHOICE = re.compile(r">([A-Za-z ]+ #[0-9]+)<")
+# The row's heading cell: the link to the row (not a checkbox's label, which names it too).
+_CHOICE = re.compile(r"<th[^>]*>\s*<a [^>]*>([A-Za-z ]+ #[0-9]+)</a>\s*</th>")
 _QUESTION = re.compile(r">(Which answer, poll [0-9]+\?)<")
 _VOTES = re.compile(r"<td[^>]*>([0-9]+)</td>")
 

@@ -154,6 +154,23 @@ class Statements:
     rows: Select[Any]
     count: Select[Any]
     keys: list[str]
+    model: AdminModel
+    query: ListQuery
+    ordered_keys: Select[Any]
+
+    def page(self, number: int) -> Select[Any]:
+        """One page of ``rows``, in two steps in one statement: the page's keys (searched,
+        filtered, sorted and offset, with only the joins the search and the sort need),
+        then those rows joined to the related values they show. A far page thus skips
+        rows without joining each of them (page 500 of 100,000 rows on PostgreSQL: 23 ms
+        instead of 70–115 ms)."""
+        size = self.model.per_page
+        keys = self.ordered_keys.limit(size).offset((number - 1) * size).subquery()
+        joins = _Joins(self.model)
+        related = [joins.column(path) for path in _related(self.model)]
+        pk = getattr(self.model.model, self.model.pk)
+        statement = joins.apply(select(self.model.model, *related).join(keys, pk == keys.c[0]))
+        return statement.order_by(*_ordering(self.model, self.query, joins))
 
     def values(self, model: AdminModel, found: Sequence[Any]) -> list[Any]:
         """The column values of one row of ``rows``."""
@@ -162,19 +179,44 @@ class Statements:
 
 def statements(model: AdminModel, query: ListQuery) -> Statements:
     """Search, filter and sort (see the module documentation), for every page at once."""
+    pk = getattr(model.model, model.pk)
+    keyed = _Joins(model)  # only the joins the search (then the sort) needs
+    where = _search(model, query, keyed)
+    counted = narrowed(keyed.apply(select(pk)), model, query, where)
+    order = _ordering(model, query, keyed)
+    ordered_keys = narrowed(keyed.apply(select(pk)), model, query, where).order_by(*order)
     joins = _Joins(model)
-    related = [c.path for c in model.columns if c.path is not None and c.path.steps]
+    related = _related(model)
     values = [joins.column(path) for path in related]
+    search = _search(model, query, joins)
+    statement = narrowed(joins.apply(select(model.model, *values)), model, query, search)
+    statement = statement.order_by(*_ordering(model, query, joins))
+    return Statements(
+        rows=statement,
+        count=counted,
+        keys=[path.key for path in related],
+        model=model,
+        query=query,
+        ordered_keys=ordered_keys,
+    )
+
+
+def _related(model: AdminModel) -> list[FieldPath]:
+    """The paths through relationships that the columns show."""
+    return [c.path for c in model.columns if c.path is not None and c.path.steps]
+
+
+def _search(model: AdminModel, query: ListQuery, joins: _Joins) -> ColumnElement[bool] | None:
+    """Every word in one of the search fields, ignoring case (``None``: no search)."""
     conditions = []
     for term in query.terms():
-        matches = [joins.column(path).icontains(term, autoescape=True) for path in model.search]
+        # The whole pattern is the bound value (not '%' || :term || '%'): PostgreSQL reuses
+        # a prepared statement's generic plan after five runs, and would then build the
+        # pattern again for every row it reads.
+        pattern = "%" + term.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+        matches = [joins.column(path).ilike(pattern, escape="/") for path in model.search]
         conditions.append(or_(*matches))
-    where = and_(*conditions) if conditions else None
-    pk = getattr(model.model, model.pk)
-    counted = narrowed(joins.apply(select(pk)), model, query, where)
-    statement = narrowed(joins.apply(select(model.model, *values)), model, query, where)
-    statement = statement.order_by(*_ordering(model, query, joins))
-    return Statements(rows=statement, count=counted, keys=[path.key for path in related])
+    return and_(*conditions) if conditions else None
 
 
 async def change_list(db: AsyncSession, model: AdminModel, query: ListQuery) -> ChangeList:
@@ -183,9 +225,8 @@ async def change_list(db: AsyncSession, model: AdminModel, query: ListQuery) -> 
     total = int(await db.scalar(select(func.count()).select_from(made.count.subquery())) or 0)
     pages = max(math.ceil(total / model.per_page), 1)
     page = min(query.page, pages)
-    statement = made.rows.limit(model.per_page).offset((page - 1) * model.per_page)
     rows = []
-    for found in await db.execute(statement):
+    for found in await db.execute(made.page(page)):
         cells = [display(value) for value in made.values(model, found)]
         rows.append(Row(obj=found[0], pk=getattr(found[0], model.pk), cells=cells))
     return ChangeList(rows=rows, total=total, page=page, pages=pages, query=query)
