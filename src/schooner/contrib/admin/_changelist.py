@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, Table, and_, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
@@ -101,6 +101,8 @@ class ChangeList:
     Attributes:
         rows: the page's rows.
         total: how many rows match the search.
+        estimated: ``total`` is PostgreSQL's estimate of the table's rows (a large table
+            listed without search or filter, see ``ModelAdmin.estimate_count_over``).
         page: the page shown (the one asked for, brought into range).
         pages: how many pages there are (at least 1).
         query: what was asked.
@@ -111,6 +113,7 @@ class ChangeList:
     page: int
     pages: int
     query: ListQuery
+    estimated: bool = False
 
 
 class _Joins:
@@ -222,14 +225,49 @@ def _search(model: AdminModel, query: ListQuery, joins: _Joins) -> ColumnElement
 async def change_list(db: AsyncSession, model: AdminModel, query: ListQuery) -> ChangeList:
     """Search, count, sort and fetch one page (see the module documentation)."""
     made = statements(model, query)
-    total = int(await db.scalar(select(func.count()).select_from(made.count.subquery())) or 0)
+    estimate = await _estimate(db, model, query)
+    if estimate is None:
+        counted = select(func.count()).select_from(made.count.subquery())
+        total = int(await db.scalar(counted) or 0)
+    else:
+        total = estimate
     pages = max(math.ceil(total / model.per_page), 1)
-    page = min(query.page, pages)
+    # An estimate may be short of the rows: any page may be asked for, and a full page
+    # always links to the next one.
+    page = query.page if estimate is not None else min(query.page, pages)
     rows = []
     for found in await db.execute(made.page(page)):
         cells = [display(value) for value in made.values(model, found)]
         rows.append(Row(obj=found[0], pk=getattr(found[0], model.pk), cells=cells))
-    return ChangeList(rows=rows, total=total, page=page, pages=pages, query=query)
+    if estimate is not None:
+        pages = max(pages, page + 1) if len(rows) == model.per_page else page
+    return ChangeList(
+        rows=rows, total=total, page=page, pages=pages, query=query, estimated=estimate is not None
+    )
+
+
+async def _estimate(db: AsyncSession, model: AdminModel, query: ListQuery) -> int | None:
+    """PostgreSQL's estimate of the table's rows when the whole table is listed and the
+    estimate reaches ``estimate_count_over``; ``None``: count exactly.
+
+    ``count(*)`` reads every row (seconds on tens of millions), while ``reltuples`` is
+    what the last ``ANALYZE`` (or autovacuum) measured: -1 (PostgreSQL 14+) or 0 when the
+    table was never analysed, so a fresh table is counted exactly.
+    """
+    over = model.options.estimate_count_over
+    dialect = db.get_bind().dialect
+    if over is None or query.q or query.filters or dialect.name != "postgresql":
+        return None
+    table = model.mapper.local_table
+    if not isinstance(table, Table):  # pragma: no cover - a model mapped to a select
+        return None
+    name = dialect.identifier_preparer.format_table(table)  # quoted as to_regclass reads it
+    found = await db.scalar(
+        text("SELECT reltuples FROM pg_class WHERE oid = to_regclass(:name)"),
+        {"name": name},
+    )
+    estimate = int(found) if found is not None else -1
+    return estimate if estimate >= over else None
 
 
 def narrowed(

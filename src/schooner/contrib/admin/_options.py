@@ -176,6 +176,10 @@ class ModelAdmin(Generic[M]):
         ordering: the default order, fields with ``-`` for descending
             (``["-pub_date"]``); the primary key always ends it, so pages are stable.
         list_per_page: rows per page (``AdminConfig.list_per_page`` when unset).
+        estimate_count_over: on PostgreSQL, a list with no search and no filter counts its
+            rows from the planner's statistics (``pg_class.reltuples``, shown as "about
+            N") once they say the table holds at least this many rows, instead of counting
+            every row (``None``: always count exactly). Other databases always count.
         readonly_fields: fields (or ``Column`` s) shown as text on the edit page.
         fields: the edit page's fields, in order (default: every editable column, the
             many-to-many relationships, then ``readonly_fields``). A relationship to one row
@@ -207,6 +211,7 @@ class ModelAdmin(Generic[M]):
     search_fields: Sequence[str] = ()
     ordering: Sequence[str] = ()
     list_per_page: int | None = None
+    estimate_count_over: int | None = 100_000
     readonly_fields: Sequence[str | Column[M]] = ()
     fields: Sequence[str | Column[M]] | None = None
     fieldsets: Sequence[Fieldset] | None = None
@@ -254,6 +259,12 @@ class ModelAdmin(Generic[M]):
         if per_page is not None and per_page > MAX_PER_PAGE:
             raise ImproperlyConfigured(
                 f"{where}: list_per_page is at most {MAX_PER_PAGE} (got {per_page})."
+            )
+        over = self.estimate_count_over
+        if over is not None and (not isinstance(over, int) or isinstance(over, bool) or over < 1):
+            raise ImproperlyConfigured(
+                f"{where}: estimate_count_over is a whole number above 0, or None to always "
+                f"count exactly (got {over!r})."
             )
         for option in ("verbose_name", "verbose_name_plural"):
             value = getattr(self, option)
