@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 from sqlalchemy.sql import ColumnElement
 
+from schooner.contrib.admin._fulltext import FullText
 from schooner.contrib.admin._plan import AdminModel, FieldPath
 from schooner.contrib.admin._values import display, object_label
 
@@ -219,7 +220,12 @@ def _search(model: AdminModel, query: ListQuery, joins: _Joins) -> ColumnElement
         pattern = "%" + term.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
         matches = [joins.column(path).ilike(pattern, escape="/") for path in model.search]
         conditions.append(or_(*matches))
-    return and_(*conditions) if conditions else None
+    if not conditions:
+        return None
+    if model.options.search == "fulltext":
+        columns = [joins.column(path) for path in model.search]
+        return FullText(columns, query.q, fallback=and_(*conditions))
+    return and_(*conditions)
 
 
 async def change_list(db: AsyncSession, model: AdminModel, query: ListQuery) -> ChangeList:

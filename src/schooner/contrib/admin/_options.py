@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import KW_ONLY, dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Generic, TypeAlias, TypeVar
+from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
 from schooner.contrib.admin._actions import Action, check_actions
 from schooner.contrib.admin._filters import Filter
@@ -173,6 +173,11 @@ class ModelAdmin(Generic[M]):
             object's label (``str(obj)`` when the model defines ``__str__``).
         search_fields: text fields (or paths to them) that ``?q=`` searches, ignoring case;
             every word of the query must match one of them. Empty: no search box.
+        search: ``"contains"`` (every word found in a field, ignoring case) or
+            ``"fulltext"``: on PostgreSQL, ``to_tsvector(fields) @@
+            websearch_to_tsquery(q)`` in the database's default text search configuration
+            (words match their other forms, ``"a phrase"``, ``or`` and ``-word`` work);
+            other databases search as ``"contains"`` does.
         ordering: the default order, fields with ``-`` for descending
             (``["-pub_date"]``); the primary key always ends it, so pages are stable.
         list_per_page: rows per page (``AdminConfig.list_per_page`` when unset).
@@ -209,6 +214,7 @@ class ModelAdmin(Generic[M]):
     _: KW_ONLY
     list_display: Sequence[str | Column[M]] = ()
     search_fields: Sequence[str] = ()
+    search: Literal["contains", "fulltext"] = "contains"
     ordering: Sequence[str] = ()
     list_per_page: int | None = None
     estimate_count_over: int | None = 100_000
@@ -259,6 +265,10 @@ class ModelAdmin(Generic[M]):
         if per_page is not None and per_page > MAX_PER_PAGE:
             raise ImproperlyConfigured(
                 f"{where}: list_per_page is at most {MAX_PER_PAGE} (got {per_page})."
+            )
+        if self.search not in ("contains", "fulltext"):
+            raise ImproperlyConfigured(
+                f"{where}: search is 'contains' or 'fulltext' (got {self.search!r})."
             )
         over = self.estimate_count_over
         if over is not None and (not isinstance(over, int) or isinstance(over, bool) or over < 1):
