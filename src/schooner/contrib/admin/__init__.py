@@ -38,6 +38,7 @@ from schooner.contrib.admin._filters import Filter
 from schooner.contrib.admin._models import LogEntry
 from schooner.contrib.admin._options import Cell, Column, Fieldset, Inline, ModelAdmin
 from schooner.contrib.admin._registry import AdminModels
+from schooner.contrib.admin._widgets import Widget
 
 __all__ = [
     "Action",
@@ -51,4 +52,5 @@ __all__ = [
     "Inline",
     "LogEntry",
     "ModelAdmin",
+    "Widget",
 ]
