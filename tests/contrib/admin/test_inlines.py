@@ -133,6 +133,60 @@ async def test_the_add_page_offers_extra_empty_rows(client: AsyncTestClient) -> 
     assert "DELETE" not in page  # nothing stored, nothing to delete
 
 
+async def test_the_page_holds_an_empty_row_for_the_add_another_script(
+    client: AsyncTestClient,
+) -> None:
+    """Where the user may add choices, the inline carries the script's hooks: a template of
+    one empty row (index ``__n__``), the row count, a hidden button, and the battery's
+    fingerprinted admin/inlines.js, served. A row numbered as the script numbers it (the
+    count, then the count raised) is saved."""
+    app: App = client.app  # type: ignore[assignment]
+    await sign_in(client)
+    page = (await client.get("/admin/polls/question/add", headers=HTML)).text
+    assert f'<fieldset class="section inline" id="{P}" data-inline="{P}">' in page
+    assert f'name="{P}-TOTAL" value="3" data-inline-total>' in page
+    assert re.search(r'<button type="button"[^>]* data-inline-add hidden>Add another choice<', page)
+    (empty,) = re.findall(r"<template data-inline-empty>(.*?)</template>", page, re.S)
+    assert "<legend>New choice</legend>" in empty
+    assert f'<label for="id_{P}-__n__-choice_text">' in empty
+    assert sorted(re.findall(r'name="([^"]+)"', empty)) == [
+        f"{P}-__n__-choice_text",
+        f"{P}-__n__-votes",
+    ]
+    (script,) = re.findall(r'<script src="([^"]*inlines[^"]*)" defer></script>', page)
+    assert re.fullmatch(r"/static/admin/inlines\.[0-9a-f]{12}\.js", script)
+    served = await client.get(script)
+    assert served.status_code == 200
+    assert "javascript" in served.headers["content-type"]
+    assert "data-inline-add" in served.text
+    assert "__n__" in served.text
+
+    # What the script posts after one click: the extra rows, then row 3, TOTAL raised to 4.
+    added = empty.replace("__n__", "3")
+    names = re.findall(r'name="([^"]+)"', added)
+    assert names == [f"{P}-3-choice_text", f"{P}-3-votes"]
+    data = question(**{"TOTAL": "4", "3-choice_text": "Purple", "3-votes": "2"})
+    response = await client.post("/admin/polls/question/add", data=data)
+    assert response.status_code == 303, response.text
+    assert await choices_of(app) == [("Favourite colour?", "Purple", 2)]
+
+
+async def test_no_add_another_without_the_add_permission(client: AsyncTestClient) -> None:
+    """A user who may change but not add choices gets no empty row, button or script."""
+    app: App = client.app  # type: ignore[assignment]
+    stored = await stored_question(app, "Red")
+    await sign_in(
+        client,
+        superuser=False,
+        permissions=("polls.change_question", "polls.change_choice"),
+    )
+    page = (await client.get(f"/admin/polls/question/{stored.id}/change", headers=HTML)).text
+    assert f'name="{P}-0-choice_text"' in page
+    assert "data-inline" not in page
+    assert "<template" not in page
+    assert "inlines." not in page
+
+
 async def test_the_change_page_edits_deletes_and_adds_rows(client: AsyncTestClient) -> None:
     """Existing choices are editable with a delete box; one post changes one, deletes one,
     adds one, and logs each under the choice model."""

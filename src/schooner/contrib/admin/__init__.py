@@ -34,10 +34,12 @@ from __future__ import annotations
 from schooner.contrib.admin._actions import Action
 from schooner.contrib.admin._component import Admin
 from schooner.contrib.admin._config import AdminConfig
+from schooner.contrib.admin._dashboard import Panel
 from schooner.contrib.admin._filters import Filter
 from schooner.contrib.admin._models import LogEntry
 from schooner.contrib.admin._options import Cell, Column, Fieldset, Inline, ModelAdmin
 from schooner.contrib.admin._registry import AdminModels
+from schooner.contrib.admin._widgets import Widget
 
 __all__ = [
     "Action",
@@ -51,4 +53,6 @@ __all__ = [
     "Inline",
     "LogEntry",
     "ModelAdmin",
+    "Panel",
+    "Widget",
 ]

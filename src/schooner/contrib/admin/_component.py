@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Unpack
 
 from schooner.contrib.admin._config import AdminConfig, AdminOptions
+from schooner.contrib.admin._dashboard import Panel, check_panels
 from schooner.contrib.admin._options import ModelAdmin
 from schooner.contrib.admin._pages import pages_router
 from schooner.contrib.admin._registry import Registry
@@ -40,6 +41,7 @@ class Admin:
     Args:
         config: every option at once, e.g. a block of the project's settings.
         models: the project's models and how the admin shows them.
+        dashboard: ``Panel`` s the index shows next to the models and recent actions.
         **options: fields of :class:`AdminConfig`, which win over ``config``.
 
     Raises:
@@ -54,6 +56,7 @@ class Admin:
         *,
         config: AdminConfig | None = None,
         models: Sequence[ModelAdmin[Any]] = (),
+        dashboard: Sequence[Panel] = (),
         **options: Unpack[AdminOptions],
     ) -> None:
         self.config = AdminConfig.build(config, dict(options), owner="Admin")
@@ -68,6 +71,7 @@ class Admin:
                     else f"Admin(models=[...]) holds {item!r}, which is not a ModelAdmin."
                 )
         self.models: tuple[ModelAdmin[Any], ...] = tuple(models)
+        self.dashboard = check_panels(dashboard)
         self.registry = Registry()
         self._app: App | None = None
         self._auth: Auth | None = None

@@ -176,8 +176,11 @@ class Editor:
             target = self.model.autocomplete.get(item)
             related = self.site.registry.of_class(target) if target is not None else None
             current = self.current.get(item)
-            return {"field": form[item], "label": edited.label, "value": None} | (
-                {"autocomplete": related, "current": current} if related is not None else {}
+            widget = self.model.widgets.get(item)
+            return (
+                {"field": form[item], "label": edited.label, "value": None}
+                | ({"autocomplete": related, "current": current} if related is not None else {})
+                | ({"widget": widget} if widget is not None else {})
             )
         label = edited.label if edited is not None else self.model.path(item).title
         value = getattr(obj, item) if obj is not None else None

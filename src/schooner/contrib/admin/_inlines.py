@@ -44,6 +44,9 @@ __all__ = ["MAX_ROWS", "InlineChange", "InlineRow", "InlineSet", "record_rows"]
 MAX_ROWS = 1000
 """The most rows one inline takes in a post (a larger ``TOTAL`` is cut to it)."""
 
+EMPTY_INDEX = "__n__"
+"""The index of the empty row in its ``<template>``; the script puts the next one in."""
+
 GONE = "This {name} was deleted meanwhile; its values were not saved."
 
 Data = Mapping[str, Any] | FormData
@@ -110,6 +113,8 @@ class InlineSet:
         self.stored: list[Any] = []
         self.choices: dict[str, list[tuple[str, str]]] = {}
         self.rows: list[InlineRow] = []
+        self.empty: InlineRow | None = None
+        """The row a script copies to add another (``None``: the user may not add)."""
         self._forms: dict[bool, type[Form]] = {}
         self._new = 0
 
@@ -156,6 +161,17 @@ class InlineSet:
                 row = self._row(len(self.stored) + offset, None)
                 row.form = adding(initial=defaults, prefix=row.prefix)
                 self.rows.append(self._with_items(row))
+        self._blank(adding)
+
+    def _blank(self, adding: type[Form]) -> None:
+        """The empty row admin/inlines.js copies, its index ``__n__`` (when the user may add)."""
+        self.empty = None
+        if not self.perms.add:
+            return
+        row = InlineRow(f"{self.prefix}-{EMPTY_INDEX}-", f"New {self.model.verbose_name}")
+        defaults = initial_values(None, self.model.fields)
+        row.form = adding(initial=defaults, prefix=row.prefix)
+        self.empty = self._with_items(row)
 
     def _row(self, index: int, obj: Any) -> InlineRow:
         prefix = f"{self.prefix}-{index}-"
@@ -198,6 +214,7 @@ class InlineSet:
             adding: build_form(self.model.fields, choices=self.choices, adding=adding)
             for adding in (True, False)
         }
+        self._blank(self._forms[True])
         stored = {str(self._pk(obj)): obj for obj in self.stored}
         valid = True
         for index in range(self._total(data)):

@@ -7,14 +7,15 @@ hold exist on the model is checked when the app is built, once every model is ma
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import KW_ONLY, dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import KW_ONLY, dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, Literal, TypeAlias, TypeVar
 
 from schooner.contrib.admin._actions import Action, check_actions
 from schooner.contrib.admin._filters import Filter
+from schooner.contrib.admin._widgets import Widget
 from schooner.exceptions import ImproperlyConfigured
 
 __all__ = ["Cell", "Column", "Fieldset", "Inline", "ModelAdmin"]
@@ -204,6 +205,8 @@ class ModelAdmin(Generic[M]):
             input that takes the related row's id and suggests rows as one types, instead
             of a select of every row (for large tables). The related model needs a
             ``ModelAdmin`` with ``search_fields``.
+        widgets: ``{"field": Widget(...)}``: how an edit field is drawn (a textarea with
+            rows, a colour or range input); parsing and checks stay the column's.
 
     Raises:
         ImproperlyConfigured: an option has the wrong type or value (names are checked when
@@ -228,6 +231,7 @@ class ModelAdmin(Generic[M]):
     verbose_name_plural: str | None = None
     inlines: Sequence[Inline] = ()
     autocomplete_fields: Sequence[str] = ()
+    widgets: Mapping[str, Widget] = field(default_factory=dict, hash=False)
 
     def __post_init__(self) -> None:
         where = f"ModelAdmin({getattr(self.model, '__name__', self.model)!r})"
@@ -284,6 +288,12 @@ class ModelAdmin(Generic[M]):
         if inlines is None or not all(isinstance(i, Inline) for i in inlines):
             raise ImproperlyConfigured(f"{where}: inlines is a list of Inline(Model, ...).")
         object.__setattr__(self, "inlines", inlines)
+        widgets = self.widgets
+        if not isinstance(widgets, Mapping) or not all(
+            isinstance(k, str) and isinstance(w, Widget) for k, w in widgets.items()
+        ):
+            raise ImproperlyConfigured(f"{where}: widgets maps field names to Widget(...)s.")
+        object.__setattr__(self, "widgets", dict(widgets))
 
 
 def _is_sequence(value: object) -> bool:

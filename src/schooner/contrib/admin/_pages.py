@@ -16,6 +16,7 @@ from schooner.contrib.admin._audit import history_of, recent_entries
 from schooner.contrib.admin._autocomplete import autocomplete_page
 from schooner.contrib.admin._bulk import available_actions, bulk_pages
 from schooner.contrib.admin._changelist import ChangeList, ListQuery, change_list
+from schooner.contrib.admin._dashboard import shown_panels
 from schooner.contrib.admin._edit import edit_pages
 from schooner.contrib.admin._export import export_pages
 from schooner.contrib.admin._filters import filter_views
@@ -124,7 +125,9 @@ def _index(site: Site) -> None:
                 groups.append((humanize(label), entries))
         limit = site.admin.config.recent_actions
         recent = [_entry(site, e) for e in await recent_entries(db, visible, limit=limit)]
-        return site.page(None, "index", {"groups": groups, "recent": recent})
+        panels = await shown_panels(site.admin.dashboard, site.auth, identity, db)
+        context = {"groups": groups, "recent": recent, "panels": panels}
+        return site.page(None, "index", context)
 
 
 def _entry(site: Site, entry: LogEntry) -> dict[str, Any]:

@@ -22,6 +22,7 @@ from schooner.contrib.admin._filters import resolve as resolve_filters
 from schooner.contrib.admin._model_form import EditField, editable_field, many_field
 from schooner.contrib.admin._options import Column, Inline, ModelAdmin
 from schooner.contrib.admin._values import humanize, verbose_name_of
+from schooner.contrib.admin._widgets import check_widgets
 from schooner.contrib.auth import app_label
 from schooner.exceptions import ImproperlyConfigured
 
@@ -140,6 +141,7 @@ class AdminModel:
         self.sections = self._layout()
         self.inlines = [self._inline(item, per_page) for item in options.inlines]
         self.autocomplete = self._autocomplete(options.autocomplete_fields)
+        self.widgets = check_widgets(self.where, options.widgets, self.editable, self.autocomplete)
 
     def __repr__(self) -> str:
         return f"<AdminModel {self.label}.{self.name}>"
