@@ -271,4 +271,14 @@ def test_every_admin_form_refuses_a_cross_site_post(browser: Browser, site: Site
         assert no_token.status == 403, path
     you.goto("/admin/polls/question")
     assert you.page.inner_text("table.results tbody th") == "Cats or dogs?"
+    # The same post with the token, from the site itself, is taken: the 403s were CSRF's.
+    taken = you.page.request.post(
+        site.url + change,
+        form={**forms[change], "csrf_token": token},
+        headers={"Origin": site.url},
+        max_redirects=0,
+    )
+    assert taken.status == 303
+    you.goto("/admin/polls/question")
+    assert you.page.inner_text("table.results tbody th") == "Forged"
     assert you.csp_problems() == []
