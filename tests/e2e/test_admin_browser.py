@@ -198,7 +198,9 @@ def test_staff_walkthrough(browser: Browser, site: Site) -> None:
     page.select_option("#action", "delete_selected")
     page.click("text=Apply to selected")
     preview = page.inner_text("main")
-    assert all(text in preview for text in ["Red", "Green", "Blue", "Is the sky blue?"])
+    assert "Questions: 2" in preview  # the cascade, counted
+    assert "Choices: 4" in preview
+    assert all(text in preview for text in ["Red", "Green", "Yellow", "Is the sky blue?"])
     you.check("bulk-delete")
     page.click("text=Yes, delete")
     assert "0 questions" in page.inner_text(".count")
