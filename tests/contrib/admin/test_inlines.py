@@ -187,6 +187,30 @@ async def test_no_add_another_without_the_add_permission(client: AsyncTestClient
     assert "inlines." not in page
 
 
+def choice_input(page: str, index: int) -> str:
+    """The ``<input>`` tag of the ``index``-th inline row's choice text."""
+    found = re.search(rf'<input[^>]*id="id_{P}-{index}-choice_text"[^>]*>', page)
+    assert found is not None, page
+    return found.group(0)
+
+
+async def test_new_rows_are_not_required_by_the_browser(client: AsyncTestClient) -> None:
+    """An empty new row is skipped when saved, so its inputs carry no ``required`` (a
+    browser would refuse to send the page); the question's and stored rows' inputs do."""
+    await sign_in(client)
+    page = (await client.get("/admin/polls/question/add", headers=HTML)).text
+    assert re.search(r'<input[^>]*id="id_question_text"[^>]* required', page)
+    assert all(" required" not in choice_input(page, n) for n in range(3))
+    created = await client.post(
+        "/admin/polls/question/add",
+        data={**question(**{"0-choice_text": "Red", "0-votes": "0"}), "_continue": ""},
+    )
+    assert created.status_code == 303, created.text
+    page = (await client.get(created.headers["location"], headers=HTML)).text
+    assert " required" in choice_input(page, 0)
+    assert all(" required" not in choice_input(page, n) for n in range(1, 4))
+
+
 async def test_the_change_page_edits_deletes_and_adds_rows(client: AsyncTestClient) -> None:
     """Existing choices are editable with a delete box; one post changes one, deletes one,
     adds one, and logs each under the choice model."""

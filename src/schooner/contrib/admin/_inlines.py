@@ -193,7 +193,9 @@ class InlineSet:
             return {"field": None, "label": item.title, "value": shown}
         edited = self.model.editable.get(item)
         if row.form is not None and edited is not None:
-            return {"field": row.form[item], "label": edited.label, "value": None}
+            bound = row.form[item]
+            drawn = _Optional(bound) if obj is None else bound  # an empty new row is skipped
+            return {"field": drawn, "label": edited.label, "value": None}
         label = edited.label if edited is not None else self.model.path(item).title
         value = getattr(obj, item) if obj is not None else None
         text = display(value)
@@ -326,6 +328,24 @@ class InlineSet:
             label = object_label(obj, self.model.verbose_name)
             done.append(InlineChange(action, obj, label, changes))
         return done
+
+
+class _Optional:
+    """A new row's input without HTML's ``required``: the row may be left empty (it is then
+    not saved), so the browser must not refuse the whole page for it. The server still
+    requires the field once anything in the row is filled in."""
+
+    def __init__(self, bound: Any) -> None:
+        self._bound = bound
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._bound, name)
+
+    def attributes(self) -> dict[str, str | bool]:
+        """The input's attributes, less ``required``."""
+        attributes: dict[str, str | bool] = self._bound.attributes()
+        attributes.pop("required", None)
+        return attributes
 
 
 def _ticked(value: Any) -> bool:
