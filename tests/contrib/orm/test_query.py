@@ -19,8 +19,9 @@ from schooner.contrib.orm import (
 from schooner.contrib.orm.testing import TestDatabase
 from schooner.testing import AsyncTestClient, TestClient
 
+from ._counters import counter_app
 from .conftest import AppFactory, run
-from .models import Account, Cargo, Counter, Ship
+from .models import Account, Cargo, Ship
 
 
 def test_get_or_404(test_db: TestDatabase, make_app: AppFactory) -> None:
@@ -173,41 +174,13 @@ def test_bulk_update_sets_updated_at(test_db: TestDatabase) -> None:
     assert run(test_db, scenario) == (True, True)
 
 
-def counter_app(url: str, make_app: AppFactory) -> Any:
-    """An app whose handlers read, pause, and write back a counter (locked and not)."""
-    app, _ = make_app(url)
-
-    @app.post("/counters", status_code=201)
-    async def add(session: AsyncSession) -> Counter:
-        counter = Counter(value=0)
-        session.add(counter)
-        await session.flush()
-        return counter
-
-    @app.post("/counters/{counter_id:int}/locked")
-    async def locked(counter_id: int, session: AsyncSession) -> None:
-        counter = await get_for_update(session, Counter, counter_id)
-        await asyncio.sleep(0.05)  # both requests are inside the read-modify-write window
-        counter.value += 1
-
-    @app.post("/counters/{counter_id:int}/naive")
-    async def naive(counter_id: int, session: AsyncSession) -> None:
-        counter = await get_or_404(session, Counter, counter_id)
-        await asyncio.sleep(0.05)
-        counter.value += 1
-
-    @app.get("/counters/{counter_id:int}")
-    async def read(counter_id: int, session: AsyncSession) -> Counter:
-        return await get_or_404(session, Counter, counter_id)
-
-    return app
-
-
 async def test_select_for_update_loses_no_update(
     test_db: TestDatabase, make_app: AppFactory
 ) -> None:
     """Two concurrent increments through ``get_for_update`` both count."""
-    async with AsyncTestClient(counter_app(test_db.url, make_app)) as client:
+    async with AsyncTestClient(
+        counter_app(test_db.url, make_app, naive_pause=0.05, locked_pause=0.05)
+    ) as client:
         counter_id = (await client.post("/counters")).json()["id"]
         first, second = await asyncio.gather(
             client.post(f"/counters/{counter_id}/locked"),
@@ -221,7 +194,9 @@ async def test_without_the_lock_an_update_is_lost(
     test_db: TestDatabase, make_app: AppFactory
 ) -> None:
     """The control: the same increments without the lock lose one (so the test above bites)."""
-    async with AsyncTestClient(counter_app(test_db.url, make_app)) as client:
+    async with AsyncTestClient(
+        counter_app(test_db.url, make_app, naive_pause=0.05, locked_pause=0.05)
+    ) as client:
         counter_id = (await client.post("/counters")).json()["id"]
         await asyncio.gather(
             client.post(f"/counters/{counter_id}/naive"),

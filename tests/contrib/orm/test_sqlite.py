@@ -6,7 +6,6 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
 
 import pytest
 from sqlalchemy import func, insert, select, text
@@ -19,47 +18,17 @@ from schooner.contrib.orm import (
     Database,
     DatabaseConfig,
     ReadQuery,
-    get_for_update,
     get_or_404,
 )
 from schooner.contrib.orm.testing import TestDatabase
 from schooner.testing import AsyncTestClient, TestClient
 
+from ._counters import counter_app
 from .conftest import AppFactory, run
 from .models import Counter, Ship
 
 WRITERS = 8
 COUNTERS = ReadQuery(select(Counter.value).where(Counter.id == 1))
-
-
-def counter_app(url: str, make_app: AppFactory, **options: Any) -> Any:
-    """An app whose handlers read a counter, pause, and write it back (locked or not)."""
-    app, _ = make_app(url, **options)
-
-    @app.post("/counters", status_code=201)
-    async def add(session: AsyncSession) -> Counter:
-        counter = Counter(value=0)
-        session.add(counter)
-        await session.flush()
-        return counter
-
-    @app.post("/counters/{counter_id:int}/naive")
-    async def naive(counter_id: int, session: AsyncSession) -> None:
-        counter = await get_or_404(session, Counter, counter_id)
-        await asyncio.sleep(0.02)  # every request is inside its read-modify-write window
-        counter.value += 1
-
-    @app.post("/counters/{counter_id:int}/locked")
-    async def locked(counter_id: int, session: AsyncSession) -> None:
-        counter = await get_for_update(session, Counter, counter_id)
-        await asyncio.sleep(0.002)
-        counter.value += 1
-
-    @app.get("/counters/{counter_id:int}")
-    async def read(counter_id: int, session: AsyncSession) -> Counter:
-        return await get_or_404(session, Counter, counter_id)
-
-    return app
 
 
 def file_path(test_db: TestDatabase) -> str:
@@ -87,7 +56,7 @@ async def test_concurrent_requests_that_read_then_write_all_succeed(
     """Eight requests that each read a row, then write it, queue for the write lock: none
     fails with "database is locked" (a plain read then write is not a lock: an update may
     be lost, as at READ COMMITTED on the servers)."""
-    app = counter_app(sqlite_db.url, make_app)
+    app = counter_app(sqlite_db.url, make_app, naive_pause=0.02, locked_pause=0.002)
     async with AsyncTestClient(app, raise_server_exceptions=False) as client:
         counter_id = (await client.post("/counters")).json()["id"]
         answers = await asyncio.gather(
@@ -102,7 +71,7 @@ async def test_concurrent_increments_through_get_for_update_all_count(
 ) -> None:
     """get_for_update reads inside the write transaction, so eight concurrent increments
     run one after the other and all count."""
-    app = counter_app(sqlite_db.url, make_app)
+    app = counter_app(sqlite_db.url, make_app, naive_pause=0.02, locked_pause=0.002)
     async with AsyncTestClient(app) as client:
         counter_id = (await client.post("/counters")).json()["id"]
         answers = await asyncio.gather(
